@@ -1,0 +1,93 @@
+"""Shared pieces of the command-line faces: consoles, options, error handling, output."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from leptomarket.errors import LeptomarketError
+
+console = Console()
+err_console = Console(stderr=True)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+DbOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--db",
+        help="DuckDB store file (default: $LEPTOMARKET_DB or the user data directory).",
+        envvar="LEPTOMARKET_DB",
+        show_default=False,
+    ),
+]
+
+
+class OutputFormat(str, Enum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+    parquet = "parquet"
+
+
+def handle_errors(func: F) -> F:
+    """Turn a LeptomarketError into a one-paragraph message and exit code 2."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except LeptomarketError as exc:
+            err_console.print(f"[bold red]error:[/bold red] {exc}", highlight=False, markup=True)
+            raise typer.Exit(code=2) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def write_frame(frame: pd.DataFrame, fmt: OutputFormat, out: Path | None) -> None:
+    """Write a machine-readable frame as CSV, JSON (records) or Parquet to a file or stdout."""
+    if fmt is OutputFormat.parquet:
+        if out is None:
+            raise LeptomarketError("--format parquet needs --out PATH (Parquet is binary)")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        frame.to_parquet(out, index=False)
+        return
+    if fmt is OutputFormat.csv:
+        text = frame.to_csv(index=False)
+    elif fmt is OutputFormat.json:
+        text = frame.to_json(orient="records", indent=1)
+    else:
+        raise ValueError(f"write_frame does not render {fmt}")
+    if out is None:
+        sys.stdout.write(text)
+        if not text.endswith("\n"):
+            sys.stdout.write("\n")
+    else:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+
+
+def rich_table(frame: pd.DataFrame, title: str, number_format: str = "{:,.0f}") -> Table:
+    """A Rich table of a frame; floats rendered with ``number_format``."""
+    table = Table(title=title, title_justify="left", header_style="bold")
+    for column in frame.columns:
+        numeric = pd.api.types.is_numeric_dtype(frame[column])
+        table.add_column(str(column), justify="right" if numeric else "left")
+    for row in frame.itertuples(index=False):
+        cells = []
+        for value in row:
+            if isinstance(value, float):
+                cells.append(number_format.format(value))
+            else:
+                cells.append(str(value))
+        table.add_row(*cells)
+    return table

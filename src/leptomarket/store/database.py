@@ -1,0 +1,51 @@
+"""Open the embedded DuckDB store.
+
+The store is one DuckDB file. Its default place is the user's data directory
+(``platformdirs.user_data_dir("leptomarket")``); the ``LEPTOMARKET_DB``
+environment variable or an explicit path (the CLI's ``--db``) overrides it.
+Each subsystem creates its own tables with ``CREATE TABLE IF NOT EXISTS`` when
+it first writes, so opening the store never changes stored data.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+from platformdirs import user_data_dir
+
+from leptomarket.errors import StoreError
+
+DB_ENV_VAR = "LEPTOMARKET_DB"
+DB_FILENAME = "leptomarket.duckdb"
+
+
+def default_db_path() -> Path:
+    """Path of the store: ``$LEPTOMARKET_DB`` if set, else the user data directory."""
+    env = os.environ.get(DB_ENV_VAR)
+    if env:
+        return Path(env).expanduser()
+    return Path(user_data_dir("leptomarket")) / DB_FILENAME
+
+
+def resolve_db_path(path: str | Path | None) -> Path:
+    """An explicit path wins over the environment variable and the default."""
+    return Path(path).expanduser() if path else default_db_path()
+
+
+def connect(path: str | Path | None = None, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open (creating if needed) the DuckDB store at ``path``.
+
+    Raises
+    ------
+    StoreError
+        If the file cannot be created or opened (names the path and the reason).
+    """
+    db_path = resolve_db_path(path)
+    try:
+        if not read_only:
+            db_path.parent.mkdir(parents=True, exist_ok=True)
+        return duckdb.connect(str(db_path), read_only=read_only)
+    except (OSError, duckdb.Error) as exc:
+        raise StoreError(f"cannot open the store at {db_path}: {exc}") from exc
