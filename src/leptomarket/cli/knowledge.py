@@ -1,0 +1,117 @@
+"""``leptomarket validate`` and ``leptomarket sources``: check inputs, trace numbers to sources."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from leptomarket.cli.common import console, err_console, handle_errors
+from leptomarket.cli.main import app
+from leptomarket.knowledge.loader import collect, indication_root
+from leptomarket.knowledge.model import Knowledge, Parameter
+
+IndicationArg = Annotated[
+    str, typer.Option("--indication", help="Bundled indication name or path to a data package.")
+]
+
+
+@app.command()
+@handle_errors
+def validate(
+    strict: Annotated[bool, typer.Option("--strict", help="Treat warnings as errors.")] = False,
+    indication: IndicationArg = "lm",
+) -> None:
+    """Check the indication's data: schema, sources, ranges, distributions, share sums."""
+    knowledge, issues = collect(indication_root(indication))
+    errors = [i for i in issues if i.level == "error"]
+    warnings = [i for i in issues if i.level == "warning"]
+    for issue in issues:
+        colour = "red" if issue.level == "error" or strict else "yellow"
+        err_console.print(f"[{colour}]{issue}[/{colour}]", highlight=False)
+    failed = bool(errors) or (strict and bool(warnings))
+    if knowledge is not None:
+        n_rows = sum(len(p.rows) for p in knowledge.parameters.values())
+        console.print(
+            f"{knowledge.indication.title}: {len(knowledge.parameters)} parameters, "
+            f"{n_rows} sourced values, {len(knowledge.sources)} sources; "
+            f"{len(errors)} error(s), {len(warnings)} warning(s)"
+            f"{' (strict)' if strict else ''}."
+        )
+    if failed:
+        raise typer.Exit(code=1)
+
+
+def _parameter_table(knowledge: Knowledge, parameter: Parameter) -> Table:
+    spec = parameter.spec
+    table = Table(
+        title=f"{parameter.name} — {spec.description} [{spec.unit}; {spec.distribution}]",
+        title_justify="left",
+        header_style="bold",
+    )
+    for column in ("labels", "value", "low", "high", "year", "source / assumption"):
+        table.add_column(column)
+    for row in parameter.rows:
+        labels = ", ".join(f"{k}={v}" for k, v in row.labels().items()) or "(all)"
+        provenance = []
+        for key in parameter.sources_of(row):
+            source = knowledge.sources.get(key)
+            if source is None:
+                provenance.append(f"{key} (MISSING)")
+            else:
+                provenance.append(f"{source.authors} ({source.year}) {source.title}. {source.publisher}. {source.url or source.doi}")
+        assumption = parameter.assumption_of(row)
+        if assumption:
+            provenance.append(f"ASSUMPTION: {assumption}")
+        if row.note:
+            provenance.append(f"note: {row.note}")
+        table.add_row(
+            labels,
+            f"{row.value:g}",
+            "" if row.low is None else f"{row.low:g}",
+            "" if row.high is None else f"{row.high:g}",
+            "" if row.year is None else str(row.year),
+            "\n".join(provenance),
+        )
+    return table
+
+
+@app.command()
+@handle_errors
+def sources(
+    parameter: Annotated[
+        str | None, typer.Argument(help="Parameter name (e.g. epidemiology.lm_risk) or a prefix.")
+    ] = None,
+    indication: IndicationArg = "lm",
+) -> None:
+    """What a number is and where it comes from (all parameters when none is named)."""
+    knowledge, issues = collect(indication_root(indication))
+    if knowledge is None:
+        for issue in issues:
+            err_console.print(str(issue), highlight=False)
+        raise typer.Exit(code=1)
+    if parameter is None:
+        table = Table(title=f"{knowledge.indication.title}: parameters", header_style="bold")
+        for column in ("parameter", "unit", "dimensions", "distribution", "values", "assumptions"):
+            table.add_column(column)
+        for p in knowledge.parameters.values():
+            assumed = sum(1 for r in p.rows if p.assumption_of(r))
+            table.add_row(
+                p.name, p.spec.unit, ", ".join(p.dims) or "-", p.spec.distribution,
+                str(len(p.rows)), str(assumed),
+            )
+        console.print(table)
+        console.print("[dim]Name a parameter to see its values and sources.[/dim]")
+        return
+    matches = [p for name, p in knowledge.parameters.items() if name == parameter] or [
+        p for name, p in knowledge.parameters.items() if name.startswith(parameter)
+    ]
+    if not matches:
+        err_console.print(
+            f"[red]error:[/red] no parameter named '{parameter}'. Known: "
+            + ", ".join(knowledge.parameters)
+        )
+        raise typer.Exit(code=2)
+    for match in matches:
+        console.print(_parameter_table(knowledge, match))

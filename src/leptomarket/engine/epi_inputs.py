@@ -1,0 +1,115 @@
+"""Assemble the epidemiology core's arrays from an indication's sampled parameters.
+
+This is the one place that knows which parameter file feeds which argument
+of :func:`leptomarket.core.epidemiology.epidemiology_funnel`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from leptomarket.core.epidemiology import EpiInputs
+from leptomarket.errors import InputError
+from leptomarket.knowledge.model import Knowledge, Parameter
+from leptomarket.sampling.sampler import ParameterDraws
+
+#: Parameter name -> dimensions the core expects (after the draw axis).
+EPI_PARAMETERS: dict[str, tuple[str, ...]] = {
+    "epidemiology.incidence": ("country", "tumour"),
+    "epidemiology.incidence_trend": ("country", "tumour"),
+    "epidemiology.subtype_share": ("country", "segment"),
+    "epidemiology.lm_risk": ("segment",),
+    "epidemiology.lm_risk_trend": (),
+    "diagnosis.workup_rate": ("country",),
+    "diagnosis.mri_sensitivity": (),
+    "diagnosis.lumbar_puncture_rate": (),
+    "diagnosis.cytology_sensitivity": (),
+    "diagnosis.liquid_biopsy_sensitivity": (),
+    "diagnosis.liquid_biopsy_peak_share": ("country",),
+    "diagnosis.liquid_biopsy_midpoint_year": ("country",),
+    "diagnosis.liquid_biopsy_steepness": (),
+    "treatment.treated_share": ("country",),
+}
+
+
+def epi_parameters(knowledge: Knowledge) -> list[Parameter]:
+    """The epidemiology parameters of an indication, checked for the dimensions the core needs."""
+    parameters = []
+    for name, dims in EPI_PARAMETERS.items():
+        if name not in knowledge.parameters:
+            raise InputError(
+                knowledge.root / "parameters", name, "required epidemiology parameter is missing"
+            )
+        parameter = knowledge.parameters[name]
+        if parameter.dims != dims:
+            raise InputError(
+                parameter.file,
+                "dimensions",
+                f"the model needs dimensions {list(dims)}, the file declares {list(parameter.dims)}",
+            )
+        parameters.append(parameter)
+    return parameters
+
+
+def reference_years(parameter: Parameter) -> np.ndarray:
+    """Reference year of every cell of a parameter (each row must give ``year``)."""
+    years = parameter.row_reference_years()
+    missing = [i for i in np.unique(parameter.cell_row) if years[i] < 0]
+    if missing:
+        raise InputError(
+            parameter.file, f"values[{int(missing[0])}].year", "needs the year the value refers to"
+        )
+    return years[parameter.cell_row]
+
+
+def segment_tumour_index(knowledge: Knowledge) -> np.ndarray:
+    """Index on the tumour axis of each segment's ``tumour`` attribute."""
+    tumours = knowledge.labels("tumour")
+    index = []
+    for segment, tumour in zip(
+        knowledge.labels("segment"), knowledge.attribute("segment", "tumour"), strict=True
+    ):
+        if tumour not in tumours:
+            raise InputError(
+                knowledge.root / "indication.yaml",
+                f"dimensions.segment.{segment}.tumour",
+                f"'{tumour}' is not a tumour label ({', '.join(tumours)})",
+            )
+        index.append(tumours.index(tumour))
+    return np.array(index, dtype=np.int64)
+
+
+class EpiAssembler:
+    """Builds :class:`EpiInputs` for blocks of sampled values."""
+
+    def __init__(self, knowledge: Knowledge, draws: ParameterDraws) -> None:
+        self.knowledge = knowledge
+        self.draws = draws
+        self.years = knowledge.years
+        self.reference_year = reference_years(knowledge.parameter("epidemiology.incidence"))
+        trend_year = reference_years(knowledge.parameter("epidemiology.lm_risk_trend"))
+        self.lm_risk_reference_year = int(trend_year)
+        self.segment_tumour = segment_tumour_index(knowledge)
+
+    def inputs(self, values: np.ndarray) -> EpiInputs:
+        get = self.draws.array
+        return EpiInputs(
+            base_cases=get(values, "epidemiology.incidence"),
+            annual_trend=get(values, "epidemiology.incidence_trend"),
+            reference_year=self.reference_year,
+            subtype_share=get(values, "epidemiology.subtype_share"),
+            segment_tumour=self.segment_tumour,
+            lm_risk=get(values, "epidemiology.lm_risk"),
+            lm_risk_trend=get(values, "epidemiology.lm_risk_trend"),
+            lm_risk_reference_year=self.lm_risk_reference_year,
+            workup_rate=get(values, "diagnosis.workup_rate"),
+            mri_sensitivity=get(values, "diagnosis.mri_sensitivity"),
+            lumbar_puncture_rate=get(values, "diagnosis.lumbar_puncture_rate"),
+            cytology_sensitivity=get(values, "diagnosis.cytology_sensitivity"),
+            liquid_biopsy_sensitivity=get(values, "diagnosis.liquid_biopsy_sensitivity"),
+            liquid_biopsy_peak_share=get(values, "diagnosis.liquid_biopsy_peak_share"),
+            liquid_biopsy_midpoint_year=get(values, "diagnosis.liquid_biopsy_midpoint_year"),
+            liquid_biopsy_steepness=get(values, "diagnosis.liquid_biopsy_steepness"),
+            treated_share=get(values, "treatment.treated_share"),
+            years=self.years,
+        )

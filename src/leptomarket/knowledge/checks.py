@@ -1,0 +1,161 @@
+"""Named cross checks of an indication's parameters (warnings; errors under ``--strict``).
+
+=================  ============================================================
+check              what it asserts
+=================  ============================================================
+sources            every source key a row cites exists in ``sources.yaml``
+proportions        value, low and high of a ``proportion`` lie in [0, 1]
+range              low <= value <= high (a row without low/high is fixed)
+distribution       the distribution can be fitted to value/low/high (support,
+                   beta variance below mean*(1-mean), positive for gamma...)
+shares             point shares within each exclusive group sum to 1 (or at
+                   most 1) within the group's stated tolerance
+=================  ============================================================
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from leptomarket.knowledge.model import Issue, Knowledge, Parameter
+from leptomarket.sampling.distributions import build_marginal
+
+
+def _row_key(parameter: Parameter, index: int) -> str:
+    labels = parameter.rows[index].labels()
+    suffix = f" ({', '.join(f'{k}={v}' for k, v in labels.items())})" if labels else ""
+    return f"values[{index}]{suffix}"
+
+
+def check_sources(knowledge: Knowledge, parameter: Parameter) -> list[Issue]:
+    issues = []
+    for i, row in enumerate(parameter.rows):
+        for key in parameter.sources_of(row):
+            if key not in knowledge.sources:
+                issues.append(
+                    Issue(
+                        "warning",
+                        str(parameter.file),
+                        f"{_row_key(parameter, i)}.source",
+                        f"source key '{key}' is not in sources.yaml",
+                        "sources",
+                    )
+                )
+    return issues
+
+
+def check_rows(parameter: Parameter) -> list[Issue]:
+    issues = []
+    spec = parameter.spec
+    for i, row in enumerate(parameter.rows):
+        key = _row_key(parameter, i)
+        if spec.unit == "proportion":
+            for name in ("value", "low", "high"):
+                number = getattr(row, name)
+                if number is not None and not 0.0 <= number <= 1.0:
+                    issues.append(
+                        Issue(
+                            "warning",
+                            str(parameter.file),
+                            f"{key}.{name}",
+                            f"a proportion must lie in [0, 1], got {number}",
+                            "proportions",
+                        )
+                    )
+        if row.low is not None and row.high is not None and not row.low <= row.value <= row.high:
+            issues.append(
+                Issue(
+                    "warning",
+                    str(parameter.file),
+                    key,
+                    f"needs low <= value <= high, got low {row.low}, value {row.value}, "
+                    f"high {row.high}",
+                    "range",
+                )
+            )
+            continue
+        try:
+            build_marginal(spec.distribution, row.value, row.low, row.high, spec.interval)
+        except ValueError as exc:
+            issues.append(
+                Issue(
+                    "warning",
+                    str(parameter.file),
+                    key,
+                    f"{spec.distribution} distribution cannot be fitted: {exc}",
+                    "distribution",
+                )
+            )
+    return issues
+
+
+def check_shares(knowledge: Knowledge, parameter: Parameter) -> list[Issue]:
+    groups = parameter.spec.exclusive_groups
+    if groups is None:
+        return []
+    path = str(parameter.file)
+    if groups.over not in parameter.dims:
+        return [
+            Issue(
+                "error",
+                path,
+                "exclusive_groups.over",
+                f"'{groups.over}' is not a dimension of this parameter {list(parameter.dims)}",
+            )
+        ]
+    labels = knowledge.labels(groups.over)
+    if groups.by is not None:
+        values = knowledge.attribute(groups.over, groups.by)
+        missing = [lab for lab, v in zip(labels, values, strict=True) if v is None]
+        if missing:
+            return [
+                Issue(
+                    "error",
+                    path,
+                    "exclusive_groups.by",
+                    f"{groups.over} labels {missing} have no attribute '{groups.by}'",
+                )
+            ]
+        keys = [str(v) for v in values]
+    else:
+        keys = ["all"] * len(labels)
+
+    axis = parameter.dims.index(groups.over)
+    point = np.moveaxis(parameter.point(), axis, -1)
+    other_dims = [d for d in parameter.dims if d != groups.over]
+    issues = []
+    for group in dict.fromkeys(keys):
+        members = [i for i, k in enumerate(keys) if k == group]
+        totals = point[..., members].sum(axis=-1)
+        if groups.sum == "equal":
+            bad = np.abs(totals - 1.0) > groups.tolerance
+            wanted = "1"
+        else:
+            bad = totals > 1.0 + groups.tolerance
+            wanted = "at most 1"
+        for cell in np.argwhere(np.atleast_1d(bad)):
+            where = ", ".join(
+                f"{d}={knowledge.labels(d)[k]}" for d, k in zip(other_dims, cell, strict=False)
+            )
+            total = float(np.atleast_1d(totals)[tuple(cell)])
+            issues.append(
+                Issue(
+                    "warning",
+                    path,
+                    f"values ({where}{', ' if where else ''}{groups.over} group {group})",
+                    f"shares of {[labels[m] for m in members]} sum to {total:.4f}, "
+                    f"must be {wanted} (tolerance {groups.tolerance})",
+                    "shares",
+                )
+            )
+    return issues
+
+
+def cross_check(knowledge: Knowledge) -> list[Issue]:
+    """Run every named check over every parameter of an indication."""
+    issues: list[Issue] = []
+    for parameter in knowledge.parameters.values():
+        issues.extend(check_sources(knowledge, parameter))
+        issues.extend(check_rows(parameter))
+        issues.extend(check_shares(knowledge, parameter))
+    return issues

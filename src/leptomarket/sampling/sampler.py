@@ -1,0 +1,226 @@
+"""One sampling contract for every method: ``sample(spec, n_draws, seed, method)``.
+
+Draws are made in the unit hypercube (Monte Carlo, Latin hypercube or
+scrambled Sobol' from :mod:`scipy.stats.qmc`) and mapped through each input's
+inverse CDF, the contract of SALib (Herman & Usher, JOSS 2017). Seeds are an
+int or a :class:`numpy.random.Generator`, never global state. ``point`` mode
+returns the point values.
+
+Inputs are the *rows* of parameter files: one uncertain number per sourced
+row, shared by every grid cell the row covers. Rows of a parameter declared
+``correlation: shared`` share one uniform column (they move together).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from scipy.stats import qmc
+
+from leptomarket.knowledge.model import Knowledge, Parameter
+from leptomarket.sampling.distributions import Marginal, QuantileMap, marginal_or_input_error
+
+Method = Literal["mc", "lhs", "sobol", "point"]
+Seed = int | np.random.Generator | None
+METHODS: tuple[str, ...] = ("mc", "lhs", "sobol", "point")
+
+
+@dataclass(frozen=True)
+class InputRef:
+    """Which row of which parameter an input column is."""
+
+    parameter: str
+    row: int
+
+
+@dataclass(frozen=True)
+class SamplingSpec:
+    """The uncertain inputs of a model run and how they are drawn."""
+
+    inputs: tuple[InputRef, ...]
+    marginals: tuple[Marginal, ...]
+    uniform_column: np.ndarray
+    n_uniform: int
+
+    @property
+    def n_inputs(self) -> int:
+        return len(self.inputs)
+
+    def quantile_map(self) -> QuantileMap:
+        return QuantileMap(list(self.marginals))
+
+
+def build_spec(parameters: list[Parameter]) -> SamplingSpec:
+    """Sampling spec for the rows of ``parameters`` (rows no cell uses are left out)."""
+    inputs: list[InputRef] = []
+    marginals: list[Marginal] = []
+    columns: list[int] = []
+    next_column = 0
+    for parameter in parameters:
+        shared_column = None
+        for row_index in sorted(int(i) for i in np.unique(parameter.cell_row)):
+            row = parameter.rows[row_index]
+            family = parameter.spec.distribution
+            marginal = marginal_or_input_error(
+                family,
+                row.value,
+                row.low,
+                row.high,
+                parameter.spec.interval,
+                str(parameter.file),
+                f"values[{row_index}]",
+            )
+            inputs.append(InputRef(parameter.name, row_index))
+            marginals.append(marginal)
+            if parameter.spec.correlation == "shared":
+                if shared_column is None:
+                    shared_column = next_column
+                    next_column += 1
+                columns.append(shared_column)
+            else:
+                columns.append(next_column)
+                next_column += 1
+    return SamplingSpec(
+        inputs=tuple(inputs),
+        marginals=tuple(marginals),
+        uniform_column=np.array(columns, dtype=np.int64),
+        n_uniform=next_column,
+    )
+
+
+def _generator(seed: Seed) -> np.random.Generator:
+    if isinstance(seed, np.random.Generator):
+        return seed
+    return np.random.default_rng(seed)
+
+
+class UnitStream:
+    """Rows of a unit-hypercube design, handed out in chunks.
+
+    Monte Carlo and Sobol' streams give the same rows whatever the chunk
+    sizes; a Latin hypercube is stratified over all ``n_draws`` rows, so it is
+    drawn whole and then sliced.
+    """
+
+    def __init__(self, n_dims: int, n_draws: int, seed: Seed, method: Method) -> None:
+        if method not in ("mc", "lhs", "sobol"):
+            raise ValueError(f"unit draws need method mc, lhs or sobol, got {method!r}")
+        self.n_dims = max(n_dims, 1)
+        self.method = method
+        rng = _generator(seed)
+        self._rng = rng
+        self._lhs: np.ndarray | None = None
+        self._position = 0
+        if method == "sobol":
+            self._sobol = qmc.Sobol(self.n_dims, scramble=True, seed=rng)
+        elif method == "lhs":
+            self._lhs = qmc.LatinHypercube(self.n_dims, seed=rng).random(n_draws)
+
+    def next(self, n: int) -> np.ndarray:
+        if self.method == "mc":
+            block = self._rng.random((n, self.n_dims))
+        elif self.method == "sobol":
+            with warnings.catch_warnings():
+                # Balance needs a power-of-2 total; callers are told once, not per chunk.
+                warnings.simplefilter("ignore", UserWarning)
+                block = self._sobol.random(n)
+        else:
+            assert self._lhs is not None
+            block = self._lhs[self._position : self._position + n]
+        self._position += n
+        return block
+
+
+def sample_chunks(
+    spec: SamplingSpec, n_draws: int, seed: Seed, method: Method, chunk_size: int = 8192
+) -> Iterator[np.ndarray]:
+    """Yield input values chunk by chunk, each of shape (rows, ``spec.n_inputs``)."""
+    if n_draws < 1:
+        raise ValueError(f"n_draws must be at least 1, got {n_draws}")
+    quantiles = spec.quantile_map()
+    if method == "point":
+        yield np.broadcast_to(quantiles.points(), (n_draws, spec.n_inputs)).copy()
+        return
+    stream = UnitStream(spec.n_uniform, n_draws, seed, method)
+    done = 0
+    while done < n_draws:
+        n = min(chunk_size, n_draws - done)
+        unit = stream.next(n)
+        yield quantiles.map(unit[:, spec.uniform_column])
+        done += n
+
+
+def sample(spec: SamplingSpec, n_draws: int, seed: Seed = None, method: Method = "mc") -> np.ndarray:
+    """All input values at once, shape (``n_draws``, ``spec.n_inputs``)."""
+    return np.concatenate(list(sample_chunks(spec, n_draws, seed, method)), axis=0)
+
+
+def is_power_of_two(n: int) -> bool:
+    return n > 0 and (n & (n - 1)) == 0
+
+
+class ParameterDraws:
+    """Turns a block of input values into per-parameter arrays ``[draw, *dims]``.
+
+    Shares of parameters with ``exclusive_groups`` are renormalised per draw:
+    to sum to 1 (``equal``; the gamma construction of a Dirichlet) or scaled
+    down where they exceed 1 (``at_most``).
+    """
+
+    def __init__(self, knowledge: Knowledge, spec: SamplingSpec) -> None:
+        self.knowledge = knowledge
+        self.spec = spec
+        self._layout: dict[str, tuple[np.ndarray, Parameter]] = {}
+        column_of = {ref: j for j, ref in enumerate(spec.inputs)}
+        names = dict.fromkeys(ref.parameter for ref in spec.inputs)
+        for name in names:
+            parameter = knowledge.parameter(name)
+            row_to_column = np.full(len(parameter.rows), -1, dtype=np.int64)
+            for row_index in np.unique(parameter.cell_row):
+                row_to_column[row_index] = column_of[InputRef(name, int(row_index))]
+            self._layout[name] = (row_to_column[parameter.cell_row], parameter)
+
+    def array(self, values: np.ndarray, name: str) -> np.ndarray:
+        """Values of parameter ``name`` for a block, shape ``[draw, *parameter.shape]``."""
+        cell_column, parameter = self._layout[name]
+        grid = values[:, cell_column]
+        groups = parameter.spec.exclusive_groups
+        if groups is not None:
+            grid = normalise_groups(grid, group_index(self.knowledge, parameter), groups.sum)
+        return grid
+
+
+def group_index(knowledge: Knowledge, parameter: Parameter) -> tuple[int, np.ndarray]:
+    """(axis in the grid, group id per label) of a parameter's exclusive groups."""
+    groups = parameter.spec.exclusive_groups
+    assert groups is not None
+    axis = parameter.dims.index(groups.over)
+    if groups.by is None:
+        ids = np.zeros(len(knowledge.labels(groups.over)), dtype=np.int64)
+    else:
+        keys = [str(v) for v in knowledge.attribute(groups.over, groups.by)]
+        _, ids = np.unique(keys, return_inverse=True)
+    return axis, ids
+
+
+def normalise_groups(
+    grid: np.ndarray, axis_and_ids: tuple[int, np.ndarray], mode: str
+) -> np.ndarray:
+    """Renormalise shares along ``axis`` (of the parameter grid) within groups."""
+    axis, ids = axis_and_ids
+    data_axis = axis + 1  # the draw axis leads
+    moved = np.moveaxis(grid, data_axis, -1)
+    n_groups = int(ids.max()) + 1
+    totals = np.zeros((*moved.shape[:-1], n_groups))
+    for g in range(n_groups):
+        totals[..., g] = moved[..., ids == g].sum(axis=-1)
+    per_label = totals[..., ids]
+    if mode == "equal":
+        scale = np.where(per_label > 0, 1.0 / np.where(per_label > 0, per_label, 1.0), 0.0)
+    else:
+        scale = 1.0 / np.maximum(per_label, 1.0)
+    return np.moveaxis(moved * scale, -1, data_axis)
