@@ -29,7 +29,7 @@ class InputError(LeptomarketError):
         super().__init__(f"{prefix}: {reason}" if prefix else reason)
 
 
-class ValidationFailed(LeptomarketError):
+class ValidationFailedError(LeptomarketError):
     """One or more validation issues were found (strict mode, or errors)."""
 
     def __init__(self, issues: list) -> None:

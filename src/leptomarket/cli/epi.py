@@ -22,7 +22,8 @@ from leptomarket.cli.common import (
     write_frame,
 )
 from leptomarket.cli.main import app
-from leptomarket.engine.run import EPI_METRICS, Progress as ProgressCallback, RunSettings
+from leptomarket.engine.run import EPI_METRICS, RunSettings
+from leptomarket.engine.run import Progress as ProgressCallback
 from leptomarket.errors import InputError
 from leptomarket.knowledge.loader import load_indication
 from leptomarket.knowledge.model import Knowledge
@@ -84,7 +85,9 @@ def draw_progress(n_draws: int, label: str) -> Iterator[ProgressCallback | None]
         yield lambda n: progress.advance(task, n)
 
 
-def wide_segment_table(summary: pd.DataFrame, countries: list[str], years: list[int], with_intervals: bool) -> pd.DataFrame:
+def wide_segment_table(
+    summary: pd.DataFrame, countries: list[str], years: list[int], with_intervals: bool
+) -> pd.DataFrame:
     """Segment-level rows (country, year, segment) with one column per metric (and intervals)."""
     rows = summary[
         (summary["level"] == "segment")
@@ -115,7 +118,11 @@ def _cell(row: pd.Series, with_intervals: bool) -> str:
 
 
 def headline_tables(
-    summary: pd.DataFrame, knowledge: Knowledge, countries: list[str], year: int, with_intervals: bool
+    summary: pd.DataFrame,
+    knowledge: Knowledge,
+    countries: list[str],
+    year: int,
+    with_intervals: bool,
 ) -> list:
     """Rich tables: totals by country (and regions) and by tumour for one year."""
     totals = summary[(summary["level"] == "total") & (summary["year"] == year)]
@@ -155,7 +162,9 @@ def headline_tables(
 def epi(
     countries: Annotated[
         str | None,
-        typer.Option("--countries", help="Comma-separated country codes or regions (e.g. US,JP or 7MM)."),
+        typer.Option(
+            "--countries", help="Comma-separated country codes or regions (e.g. US,JP or 7MM)."
+        ),
     ] = None,
     years: Annotated[
         str | None, typer.Option("--years", help="Years to output, START-END (default: all).")
@@ -167,11 +176,13 @@ def epi(
     draws: Annotated[
         int, typer.Option("--draws", min=0, help="Monte Carlo draws; 0 = point estimate.")
     ] = 0,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same numbers).")] = 20260101,
-    method: Annotated[
-        str, typer.Option("--method", help="Sampling: mc, lhs or sobol.")
-    ] = "mc",
-    fmt: Annotated[OutputFormat, typer.Option("--format", help="Output format.")] = OutputFormat.table,
+    seed: Annotated[
+        int, typer.Option("--seed", help="Random seed (same seed, same numbers).")
+    ] = 20260101,
+    method: Annotated[str, typer.Option("--method", help="Sampling: mc, lhs or sobol.")] = "mc",
+    fmt: Annotated[
+        OutputFormat, typer.Option("--format", help="Output format.")
+    ] = OutputFormat.table,
     out: Annotated[Path | None, typer.Option("--out", help="Write to this file.")] = None,
     indication: IndicationOption = "lm",
     db: DbOption = None,

@@ -60,7 +60,10 @@ def _parameter_table(knowledge: Knowledge, parameter: Parameter) -> Table:
             if source is None:
                 provenance.append(f"{key} (MISSING)")
             else:
-                provenance.append(f"{source.authors} ({source.year}) {source.title}. {source.publisher}. {source.url or source.doi}")
+                provenance.append(
+                    f"{source.authors} ({source.year}) {source.title}. {source.publisher}. "
+                    f"{source.url or source.doi}"
+                )
         assumption = parameter.assumption_of(row)
         if assumption:
             provenance.append(f"ASSUMPTION: {assumption}")
@@ -98,8 +101,12 @@ def sources(
         for p in knowledge.parameters.values():
             assumed = sum(1 for r in p.rows if p.assumption_of(r))
             table.add_row(
-                p.name, p.spec.unit, ", ".join(p.dims) or "-", p.spec.distribution,
-                str(len(p.rows)), str(assumed),
+                p.name,
+                p.spec.unit,
+                ", ".join(p.dims) or "-",
+                p.spec.distribution,
+                str(len(p.rows)),
+                str(assumed),
             )
         console.print(table)
         console.print("[dim]Name a parameter to see its values and sources.[/dim]")

@@ -74,7 +74,9 @@ def segment_cases(
     return primary[:, :, :, segment_tumour] * subtype_share[:, :, None, :]
 
 
-def time_multiplier(annual_change: np.ndarray, years: np.ndarray, reference_year: int) -> np.ndarray:
+def time_multiplier(
+    annual_change: np.ndarray, years: np.ndarray, reference_year: int
+) -> np.ndarray:
     """``(1 + change) ** (year - reference_year)``, shape [draw, year]."""
     return (1.0 + annual_change[:, None]) ** (years[None, :] - reference_year)
 

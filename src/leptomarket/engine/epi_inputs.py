@@ -45,7 +45,8 @@ def epi_parameters(knowledge: Knowledge) -> list[Parameter]:
             raise InputError(
                 parameter.file,
                 "dimensions",
-                f"the model needs dimensions {list(dims)}, the file declares {list(parameter.dims)}",
+                f"the model needs dimensions {list(dims)}, "
+                f"the file declares {list(parameter.dims)}",
             )
         parameters.append(parameter)
     return parameters

@@ -18,7 +18,7 @@ import numpy as np
 import yaml
 from pydantic import ValidationError
 
-from leptomarket.errors import InputError, ValidationFailed
+from leptomarket.errors import InputError, ValidationFailedError
 from leptomarket.knowledge.model import Issue, Knowledge, Parameter
 from leptomarket.knowledge.schema import ROW_FIELDS, IndicationFile, ParameterFile, Source
 
@@ -113,8 +113,7 @@ def resolve_cells(
                         "warning",
                         str(path),
                         f"values[{i}].{d}",
-                        f"unknown {d} label '{label}' (known: {', '.join(labels[d])}); "
-                        "row ignored",
+                        f"unknown {d} label '{label}' (known: {', '.join(labels[d])}); row ignored",
                         "labels",
                     )
                 )
@@ -143,7 +142,9 @@ def resolve_cells(
         examples = []
         for cell in missing[:3]:
             examples.append(
-                "(" + ", ".join(f"{d}={labels[d][k]}" for d, k in zip(dims, cell, strict=True)) + ")"
+                "("
+                + ", ".join(f"{d}={labels[d][k]}" for d, k in zip(dims, cell, strict=True))
+                + ")"
             )
         issues.append(
             Issue(
@@ -191,7 +192,12 @@ def _load_parameter(
                         f"nor a dimension of this parameter ({', '.join(spec.dimensions) or '-'})",
                     )
                 )
-        if row.source is None and row.assumption is None and not spec.source and not spec.assumption:
+        if (
+            row.source is None
+            and row.assumption is None
+            and not spec.source
+            and not spec.assumption
+        ):
             issues.append(
                 Issue(
                     "error",
@@ -247,7 +253,16 @@ def collect(name_or_path: str | Path) -> tuple[Knowledge | None, list[Issue]]:
         return None, _pydantic_issues(indication_path, exc)
 
     labels = {dim: list(values) for dim, values in indication.dimensions.items()}
-    sources, issues = load_sources(root / SOURCES_FILE)
+    sources: dict = {}
+    issues: list[Issue] = []
+    for path in [root / SOURCES_FILE, *sorted((root / "sources").glob("*.yaml"))]:
+        if not path.exists():
+            continue
+        more, more_issues = load_sources(path)
+        issues.extend(more_issues)
+        for key in more.keys() & sources.keys():
+            issues.append(Issue("error", str(path), key, "source key defined twice"))
+        sources.update(more)
     parameters: dict[str, Parameter] = {}
     for path in sorted((root / PARAMETERS_DIR).rglob("*.yaml")):
         parameter, parameter_issues = _load_parameter(root, path, labels)
@@ -272,13 +287,13 @@ def load_indication(name_or_path: str | Path = "lm", *, strict: bool = False) ->
 
     Raises
     ------
-    ValidationFailed
+    ValidationFailedError
         Listing every issue, each naming file, key and reason.
     """
     knowledge, issues = collect(name_or_path)
     failing = [i for i in issues if i.level == "error" or strict]
     if failing or knowledge is None:
-        raise ValidationFailed(failing or issues)
+        raise ValidationFailedError(failing or issues)
     return Knowledge(
         name=knowledge.name,
         root=knowledge.root,

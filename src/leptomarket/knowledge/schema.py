@@ -4,6 +4,7 @@ An indication package is a folder::
 
     indication.yaml          dimensions and their labels, years, regions
     sources.yaml             source key -> bibliographic entry
+    sources/*.yaml           more source entries (keys must not repeat)
     parameters/**/*.yaml     one parameter per file; the path is its name
     scenarios/*.yaml         named edits of the base case (market layer)
 

@@ -142,7 +142,7 @@ def build_marginal(
     z = z_of(interval)
     match family:
         case "beta":
-            if not 0.0 <= low and high <= 1.0:
+            if not low >= 0.0 and high <= 1.0:
                 raise ValueError(f"beta needs 0 <= low and high <= 1, got [{low}, {high}]")
             a, b = beta_from_mean_sd(value, (high - low) / (2.0 * z))
             return Marginal("beta", value, (a, b))
@@ -190,7 +190,9 @@ class QuantileMap:
     def __init__(self, marginals: list[Marginal]) -> None:
         self.marginals = marginals
         self._tables = {
-            i: _tabulate(m) for i, m in enumerate(marginals) if m.family in ("beta", "gamma", "pert")
+            i: _tabulate(m)
+            for i, m in enumerate(marginals)
+            if m.family in ("beta", "gamma", "pert")
         }
 
     def map(self, u: np.ndarray) -> np.ndarray:

@@ -154,7 +154,9 @@ def sample_chunks(
         done += n
 
 
-def sample(spec: SamplingSpec, n_draws: int, seed: Seed = None, method: Method = "mc") -> np.ndarray:
+def sample(
+    spec: SamplingSpec, n_draws: int, seed: Seed = None, method: Method = "mc"
+) -> np.ndarray:
     """All input values at once, shape (``n_draws``, ``spec.n_inputs``)."""
     return np.concatenate(list(sample_chunks(spec, n_draws, seed, method)), axis=0)
 
