@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from leptomarket.knowledge.model import Issue, Knowledge, Parameter
+from leptomarket.knowledge.schema import group_keys
 from leptomarket.sampling.distributions import build_marginal
 
 
@@ -105,18 +106,20 @@ def check_shares(knowledge: Knowledge, parameter: Parameter) -> list[Issue]:
         ]
     labels = knowledge.labels(groups.over)
     if groups.by is not None:
-        values = knowledge.attribute(groups.over, groups.by)
-        missing = [lab for lab, v in zip(labels, values, strict=True) if v is None]
-        if missing:
-            return [
-                Issue(
-                    "error",
-                    path,
-                    "exclusive_groups.by",
-                    f"{groups.over} labels {missing} have no attribute '{groups.by}'",
-                )
-            ]
-        keys = [str(v) for v in values]
+        attributes = [groups.by] if isinstance(groups.by, str) else groups.by
+        columns = [knowledge.attribute(groups.over, a) for a in attributes]
+        for attribute, values in zip(attributes, columns, strict=True):
+            missing = [lab for lab, v in zip(labels, values, strict=True) if v is None]
+            if missing:
+                return [
+                    Issue(
+                        "error",
+                        path,
+                        "exclusive_groups.by",
+                        f"{groups.over} labels {missing} have no attribute '{attribute}'",
+                    )
+                ]
+        keys = group_keys(columns)
     else:
         keys = ["all"] * len(labels)
 

@@ -111,17 +111,22 @@ class Row(BaseModel):
 class ExclusiveGroups(BaseModel):
     """Shares over one dimension that form mutually exclusive groups.
 
-    Within each group (labels of ``over`` sharing the attribute ``by``, or all
-    labels when ``by`` is empty) the shares must sum to 1 (``sum: equal``) or
-    to at most 1 (``sum: at_most``), within ``tolerance``.
+    Within each group (labels of ``over`` sharing the attribute(s) ``by``, or
+    all labels when ``by`` is empty) the shares must sum to 1 (``sum: equal``)
+    or to at most 1 (``sum: at_most``), within ``tolerance``.
     """
 
     model_config = ConfigDict(extra="forbid")
 
     over: str
-    by: str | None = None
+    by: str | list[str] | None = None
     sum: Literal["equal", "at_most"] = "equal"
     tolerance: float = Field(default=0.005, ge=0, le=0.1)
+
+
+def group_keys(attribute_values: list[list[object]]) -> list[str]:
+    """Group key per label from one or more attribute columns (joined with '/')."""
+    return ["/".join(str(v) for v in values) for values in zip(*attribute_values, strict=True)]
 
 
 class ParameterFile(BaseModel):

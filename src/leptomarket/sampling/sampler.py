@@ -14,15 +14,19 @@ row, shared by every grid cell the row covers. Rows of a parameter declared
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from scipy.stats import qmc
 
 from leptomarket.knowledge.model import Knowledge, Parameter
+from leptomarket.knowledge.schema import group_keys
 from leptomarket.sampling.distributions import Marginal, QuantileMap, marginal_or_input_error
+
+if TYPE_CHECKING:
+    from leptomarket.scenarios.scenario import CellEdit
 
 Method = Literal["mc", "lhs", "sobol", "point"]
 Seed = int | np.random.Generator | None
@@ -54,12 +58,25 @@ class SamplingSpec:
         return QuantileMap(list(self.marginals))
 
 
-def build_spec(parameters: list[Parameter]) -> SamplingSpec:
-    """Sampling spec for the rows of ``parameters`` (rows no cell uses are left out)."""
+EVENT = "event"
+
+
+def build_spec(parameters: list[Parameter], events: tuple[str, ...] = ()) -> SamplingSpec:
+    """Sampling spec for the rows of ``parameters`` (rows no cell uses are left out).
+
+    ``events`` names chance events (e.g. a pipeline asset's success); each gets
+    a uniform(0, 1) input ``InputRef("event", k)`` so that an event with
+    probability p happens in a draw when its input is below p.
+    """
     inputs: list[InputRef] = []
     marginals: list[Marginal] = []
     columns: list[int] = []
     next_column = 0
+    for k, _ in enumerate(events):
+        inputs.append(InputRef(EVENT, k))
+        marginals.append(Marginal("uniform", 0.5, (0.0, 1.0)))
+        columns.append(next_column)
+        next_column += 1
     for parameter in parameters:
         shared_column = None
         for row_index in sorted(int(i) for i in np.unique(parameter.cell_row)):
@@ -168,17 +185,26 @@ def is_power_of_two(n: int) -> bool:
 class ParameterDraws:
     """Turns a block of input values into per-parameter arrays ``[draw, *dims]``.
 
-    Shares of parameters with ``exclusive_groups`` are renormalised per draw:
+    Scenario edits (lever effects) are applied to the sampled values first.
+    Shares of parameters with ``exclusive_groups`` are then renormalised per draw:
     to sum to 1 (``equal``; the gamma construction of a Dirichlet) or scaled
     down where they exceed 1 (``at_most``).
     """
 
-    def __init__(self, knowledge: Knowledge, spec: SamplingSpec) -> None:
+    def __init__(
+        self, knowledge: Knowledge, spec: SamplingSpec, edits: Sequence[CellEdit] = ()
+    ) -> None:
         self.knowledge = knowledge
         self.spec = spec
+        self.edits: dict[str, list[CellEdit]] = {}
+        for edit in edits:
+            self.edits.setdefault(edit.parameter, []).append(edit)
         self._layout: dict[str, tuple[np.ndarray, Parameter]] = {}
         column_of = {ref: j for j, ref in enumerate(spec.inputs)}
-        names = dict.fromkeys(ref.parameter for ref in spec.inputs)
+        self.event_columns = np.array(
+            [j for j, ref in enumerate(spec.inputs) if ref.parameter == EVENT], dtype=np.int64
+        )
+        names = dict.fromkeys(ref.parameter for ref in spec.inputs if ref.parameter != EVENT)
         for name in names:
             parameter = knowledge.parameter(name)
             row_to_column = np.full(len(parameter.rows), -1, dtype=np.int64)
@@ -186,10 +212,16 @@ class ParameterDraws:
                 row_to_column[row_index] = column_of[InputRef(name, int(row_index))]
             self._layout[name] = (row_to_column[parameter.cell_row], parameter)
 
+    def events(self, values: np.ndarray) -> np.ndarray:
+        """Uniform draws of the chance events, shape [draw, event]."""
+        return values[:, self.event_columns]
+
     def array(self, values: np.ndarray, name: str) -> np.ndarray:
         """Values of parameter ``name`` for a block, shape ``[draw, *parameter.shape]``."""
         cell_column, parameter = self._layout[name]
         grid = values[:, cell_column]
+        for edit in self.edits.get(name, ()):
+            grid = edit.apply(grid)
         groups = parameter.spec.exclusive_groups
         if groups is not None:
             grid = normalise_groups(grid, group_index(self.knowledge, parameter), groups.sum)
@@ -204,7 +236,8 @@ def group_index(knowledge: Knowledge, parameter: Parameter) -> tuple[int, np.nda
     if groups.by is None:
         ids = np.zeros(len(knowledge.labels(groups.over)), dtype=np.int64)
     else:
-        keys = [str(v) for v in knowledge.attribute(groups.over, groups.by)]
+        attributes = [groups.by] if isinstance(groups.by, str) else groups.by
+        keys = group_keys([knowledge.attribute(groups.over, a) for a in attributes])
         _, ids = np.unique(keys, return_inverse=True)
     return axis, ids
 
