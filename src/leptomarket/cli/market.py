@@ -1,0 +1,140 @@
+"""``leptomarket forecast`` and ``leptomarket compare``: the market forecast and its scenarios."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+
+from leptomarket.api import run_market_forecast
+from leptomarket.cli.common import (
+    DbOption,
+    OutputFormat,
+    console,
+    err_console,
+    handle_errors,
+    rich_table,
+    write_frame,
+)
+from leptomarket.cli.epi import IndicationOption, draw_progress
+from leptomarket.cli.main import app
+from leptomarket.engine.run import RunSettings
+from leptomarket.errors import InputError
+from leptomarket.knowledge.loader import load_indication
+from leptomarket.report.tables import (
+    headline,
+    market_table,
+    scenario_comparison,
+    with_risk_adjusted,
+)
+
+ScenarioOption = Annotated[
+    str | None,
+    typer.Option("--scenario", help="Bundled scenario name or path to a scenario YAML file."),
+]
+DrawsOption = Annotated[
+    int, typer.Option("--draws", min=0, help="Monte Carlo draws; 0 = point estimate.")
+]
+SeedOption = Annotated[int, typer.Option("--seed", help="Random seed (same seed, same numbers).")]
+MethodOption = Annotated[str, typer.Option("--method", help="Sampling: mc, lhs or sobol.")]
+
+
+def _settings(draws: int, seed: int, method: str) -> RunSettings:
+    if method not in ("mc", "lhs", "sobol"):
+        raise InputError(None, "--method", f"must be mc, lhs or sobol, got '{method}'")
+    return RunSettings(n_draws=draws, seed=seed, method=method)
+
+
+def _money(value: float) -> str:
+    return f"${value / 1e6:,.1f}M"
+
+
+@app.command()
+@handle_errors
+def forecast(
+    scenario: ScenarioOption = None,
+    draws: DrawsOption = 1000,
+    seed: SeedOption = 20260101,
+    method: MethodOption = "mc",
+    year: Annotated[int, typer.Option("--year", help="Year shown in the table view.")] = 2034,
+    region: Annotated[str, typer.Option("--region", help="Country or region shown.")] = "7MM",
+    fmt: Annotated[
+        OutputFormat, typer.Option("--format", help="Output format.")
+    ] = OutputFormat.table,
+    out: Annotated[Path | None, typer.Option("--out", help="Write to this file.")] = None,
+    indication: IndicationOption = "lm",
+    db: DbOption = None,
+    store: Annotated[bool, typer.Option("--store/--no-store", help="Store the run.")] = True,
+) -> None:
+    """Market forecast: patients and revenue by therapy, class, company, country and year."""
+    knowledge = load_indication(indication)
+    settings = _settings(draws, seed, method)
+    first, last = knowledge.indication.years
+    if not first <= year <= last:
+        raise InputError(None, "--year", f"{year} is outside the model years {first}-{last}")
+    places = knowledge.labels("country") + list(knowledge.indication.regions)
+    if region not in places:
+        raise InputError(None, "--region", f"unknown '{region}'; choose from {', '.join(places)}")
+    with draw_progress(draws, "forecast") as progress:
+        record, _, summary = run_market_forecast(
+            settings, scenario=scenario, knowledge=knowledge, db=db, store=store, progress=progress
+        )
+    if fmt is not OutputFormat.table:
+        frame = with_risk_adjusted(summary)
+        write_frame(frame, fmt, out)
+        if out is not None:
+            err_console.print(f"wrote {len(frame):,} rows to {out}")
+        return
+    top = headline(summary, region, knowledge)
+    console.print(
+        rich_table(top, f"{knowledge.indication.title} — {region}, scenario {record.scenario}")
+    )
+    for level, title in (("therapy", "therapy"), ("class", "class"), ("company", "company")):
+        table = market_table(summary, region, year, level)
+        console.print(
+            rich_table(table, f"Revenue by {title}, {region}, {year} (USD million)", "{:,.1f}")
+        )
+    by_country = market_table(summary, None, year, "market", key="drug")
+    console.print(
+        rich_table(by_country, f"Drug market by country, {year} (USD million)", "{:,.1f}")
+    )
+    stored = f"stored as run {record.run_id}" if store else "not stored"
+    console.print(
+        f"[dim]{draws or 'point'} draws{f', {method}, seed {seed}' if draws else ''}; {stored}. "
+        "Intervals are 5th–95th percentiles; risk-adjusted = probability-weighted pipeline.[/dim]"
+    )
+
+
+@app.command()
+@handle_errors
+def compare(
+    scenarios: Annotated[list[str], typer.Argument(help="Scenario names or YAML paths.")],
+    draws: DrawsOption = 1000,
+    seed: SeedOption = 20260101,
+    method: MethodOption = "mc",
+    region: Annotated[str, typer.Option("--region", help="Country or region compared.")] = "7MM",
+    fmt: Annotated[
+        OutputFormat, typer.Option("--format", help="Output format.")
+    ] = OutputFormat.table,
+    out: Annotated[Path | None, typer.Option("--out", help="Write to this file.")] = None,
+    indication: IndicationOption = "lm",
+    db: DbOption = None,
+    store: Annotated[bool, typer.Option("--store/--no-store", help="Store the runs.")] = True,
+) -> None:
+    """Compare scenarios side by side (same seed: differences come from the scenarios)."""
+    knowledge = load_indication(indication)
+    settings = _settings(draws, seed, method)
+    summaries: dict[str, pd.DataFrame] = {}
+    for name in scenarios:
+        with draw_progress(draws, f"scenario {name}") as progress:
+            record, _, summary = run_market_forecast(
+                settings, scenario=name, knowledge=knowledge, db=db, store=store, progress=progress
+            )
+        summaries[record.scenario] = summary
+    table = scenario_comparison(summaries, region, knowledge)
+    if fmt is OutputFormat.table:
+        console.print(rich_table(table, f"Scenario comparison, {region}"))
+        return
+    write_frame(table, fmt, out)
