@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from leptomarket.errors import InputError
 from leptomarket.knowledge.loader import read_yaml
@@ -51,6 +51,11 @@ class Effect(BaseModel):
     amount: float
     source: list[str] | None = None
     assumption: str | None = None
+
+    @field_validator("source", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
 
 
 class Lever(BaseModel):
