@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from leptomarket.core.market import (
     MarketInputs,
+    MarketOutputs,
     PairIndex,
     analog_uptake,
     loe_factor,
@@ -196,3 +197,47 @@ def test_market_model_revenue_identity():
     out = market_model(inputs)
     assert out.patients[0, 0, 0, 0] == pytest.approx(10 * 0.5 + 20 * 0.25)
     assert out.revenue[0, 0, 0, 0] == pytest.approx((5 * 2 + 5 * 4) * 100)
+
+
+def reference_market(inputs: MarketInputs) -> MarketOutputs:
+    """The rule written plainly on every pair (slow): the fast core must agree."""
+    pairs = inputs.pairs
+    population = np.where(
+        pairs.untreated, inputs.untreated[..., pairs.segment], inputs.treated[..., pairs.segment]
+    )
+    within = within_group_share(inputs.share, inputs.uptake, inputs.success, pairs)
+    patients = population * inputs.group_share[:, :, None, :] * within
+    months = patients * inputs.months[:, None, None, :]
+    n = pairs.n_therapies
+    per_therapy = np.zeros((*patients.shape[:-1], n))
+    per_months = np.zeros((*patients.shape[:-1], n))
+    for p, i in enumerate(pairs.therapy):
+        per_therapy[..., i] += patients[..., p]
+        per_months[..., i] += months[..., p]
+    revenue = per_months * inputs.unit_value[:, :, None, :] * inputs.loe
+    return MarketOutputs(per_therapy, revenue)
+
+
+def test_fast_core_matches_the_plain_rule():
+    lm = load_indication("lm")
+    from leptomarket.engine.market_inputs import build_pairs
+
+    pairs = build_pairs(lm)
+    rng = np.random.default_rng(3)
+    d, c, y, s, n = 4, 8, 16, 12, pairs.n_therapies
+    p = len(pairs.segment)
+    inputs = MarketInputs(
+        treated=rng.uniform(0, 100, (d, c, y, s)),
+        untreated=rng.uniform(0, 20, (d, c, y, s)),
+        group_share=rng.uniform(0, 1, (d, c, p)),
+        share=rng.uniform(0, 0.2, (d, c, p)),
+        uptake=rng.uniform(0, 1, (d, c, y, n)),
+        success=rng.integers(0, 2, (d, n)).astype(float),
+        months=rng.uniform(1, 6, (d, p)),
+        unit_value=rng.uniform(100, 1000, (d, c, n)),
+        loe=rng.uniform(0.4, 1, (d, c, y, n)),
+        pairs=pairs,
+    )
+    fast, plain = market_model(inputs), reference_market(inputs)
+    np.testing.assert_allclose(fast.patients, plain.patients, rtol=1e-10)
+    np.testing.assert_allclose(fast.revenue, plain.revenue, rtol=1e-10)

@@ -29,11 +29,17 @@ def test_levers_and_override_move_outputs_as_documented(template):
     base = run_forecast(template, settings, load_scenario(template, "base"))
     edited = run_forecast(template, settings, load_scenario(template, "more_group_one"))
     a = THERAPIES.index("est_a")
-    # group share x1.5 (capped at 1) and price x0.5: patients up, revenue per patient down
-    assert (edited.market["patients"][..., a] >= base.market["patients"][..., a] - 1e-6).all()
-    assert edited.market["patients"][..., a].mean() > base.market["patients"][..., a].mean()
-    ratio = edited.market["revenue"][..., a].sum() / edited.market["patients"][..., a].sum()
-    base_ratio = base.market["revenue"][..., a].sum() / base.market["patients"][..., a].sum()
+    # Levers act from the forecast start (2021, phase-in 1 year): 2020 is the base case.
+    np.testing.assert_array_equal(
+        edited.market["revenue"][:, :, 0], base.market["revenue"][:, :, 0]
+    )
+    # From 2021, group share x1.5 (capped at 1) and price x0.5: patients up, revenue
+    # per patient halved.
+    later = (slice(None), slice(None), slice(1, None), a)
+    assert (edited.market["patients"][later] >= base.market["patients"][later] - 1e-6).all()
+    assert edited.market["patients"][later].mean() > base.market["patients"][later].mean()
+    ratio = edited.market["revenue"][later].sum() / edited.market["patients"][later].sum()
+    base_ratio = base.market["revenue"][later].sum() / base.market["patients"][later].sum()
     assert ratio == pytest.approx(base_ratio * 0.5, rel=0.02)
     # the override delays pipe_c to 2022: no revenue in 2021
     c = THERAPIES.index("pipe_c")

@@ -49,9 +49,15 @@ def primary_incidence(
     -------
     array [draw, country, year, tumour]
     """
-    offset = years[None, :, None] - reference_year[:, None, :]
-    growth = (1.0 + annual_trend[:, :, None, :]) ** offset[None, ...]
-    return base_cases[:, :, None, :] * growth
+    return base_cases[:, :, None, :] * growth_factor(annual_trend, reference_year, years)
+
+
+def growth_factor(
+    annual_trend: np.ndarray, reference_year: np.ndarray, years: np.ndarray
+) -> np.ndarray:
+    """``(1 + trend) ** (year - reference_year)``, shape [draw, country, year, tumour]."""
+    offset = (years[None, :, None] - reference_year[:, None, :]).astype(float)
+    return np.exp(np.log1p(annual_trend)[:, :, None, :] * offset[None, ...])
 
 
 def segment_cases(
@@ -193,7 +199,6 @@ class EpiInputs:
 class EpiOutputs:
     """Funnel results, each [draw, country, year, segment] except where noted."""
 
-    primary_cases: np.ndarray
     lm_cases: np.ndarray
     diagnosis_rate: np.ndarray  # [draw, country, year]
     diagnosed_cases: np.ndarray
@@ -201,13 +206,25 @@ class EpiOutputs:
 
 
 def epidemiology_funnel(inputs: EpiInputs) -> EpiOutputs:
-    """Run the whole funnel for a block of draws."""
-    primary = primary_incidence(
-        inputs.base_cases, inputs.annual_trend, inputs.reference_year, inputs.years
+    """Run the whole funnel for a block of draws.
+
+    Same arithmetic as chaining :func:`primary_incidence`,
+    :func:`segment_cases`, :func:`lm_incident_cases`, :func:`diagnosed_cases`
+    and :func:`treated_cases`, but the year-independent factors (base cases x
+    subtype share x LM risk) are multiplied on the small ``[draw, country,
+    segment]`` grid before being spread over years, which halves the work.
+    """
+    tumour = inputs.segment_tumour
+    lm_per_base_year = (
+        inputs.base_cases[:, :, tumour] * inputs.subtype_share * inputs.lm_risk[:, None, :]
     )
-    segments = segment_cases(primary, inputs.subtype_share, inputs.segment_tumour)
+    growth = growth_factor(
+        inputs.annual_trend[:, :, tumour], inputs.reference_year[:, tumour], inputs.years
+    )
     multiplier = time_multiplier(inputs.lm_risk_trend, inputs.years, inputs.lm_risk_reference_year)
-    lm = lm_incident_cases(segments, inputs.lm_risk, multiplier)
+    growth *= lm_per_base_year[:, :, None, :]
+    growth *= multiplier[:, None, :, None]
+    lm = growth
     adoption = logistic_adoption(
         inputs.liquid_biopsy_peak_share,
         inputs.liquid_biopsy_midpoint_year,
@@ -224,7 +241,6 @@ def epidemiology_funnel(inputs: EpiInputs) -> EpiOutputs:
     )
     diagnosed = diagnosed_cases(lm, rate)
     return EpiOutputs(
-        primary_cases=segments,
         lm_cases=lm,
         diagnosis_rate=rate,
         diagnosed_cases=diagnosed,

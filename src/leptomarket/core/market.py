@@ -56,6 +56,10 @@ def analog_uptake(
     age = years[None, None, :, None] - launch_year[:, :, None, :] + 1.0
     scaled = age * (n_ages / time_to_peak[:, :, None, None])
     position = np.clip(scaled, 0.0, float(n_ages))
+    if np.all(curve == curve[0]):
+        # One curve for every draw (the usual fixed analog): plain interpolation.
+        uptake = np.interp(position, np.arange(n_ages + 1.0), curve[0])
+        return np.where(age >= 1.0, uptake, 0.0)
     lower = np.minimum(np.floor(position).astype(np.int64), n_ages - 1)
     fraction = position - lower
     draw_index = np.arange(n_draws)[:, None, None, None]
@@ -97,15 +101,6 @@ class PairIndex:
     block: np.ndarray  # [pair] index of (segment, group)
     n_blocks: int
     n_therapies: int
-
-
-def sum_pairs_by_therapy(values: np.ndarray, pairs: PairIndex) -> np.ndarray:
-    """Sum ``[..., pair]`` over segments into ``[..., therapy]`` (therapies without pairs: 0)."""
-    out = np.zeros((*values.shape[:-1], pairs.n_therapies))
-    present = np.unique(pairs.therapy)
-    starts = np.searchsorted(pairs.therapy, present)
-    out[..., present] = np.add.reduceat(values, starts, axis=-1)
-    return out
 
 
 def within_group_share(
@@ -164,17 +159,73 @@ class MarketOutputs:
 
 def market_model(inputs: MarketInputs) -> MarketOutputs:
     """Patients on therapy and revenue for a block of draws."""
+    return market_models(inputs, [inputs.success])[0]
+
+
+def market_models(inputs: MarketInputs, successes: list[np.ndarray]) -> list[MarketOutputs]:
+    """Patients and revenue under several launch outcomes (e.g. drawn and risk-adjusted).
+
+    Computes the rule of the module docstring pair by pair, on arrays laid
+    out ``[year, draw, country]`` that stay in cache; contributions that do
+    not depend on launches (established therapies in blocks without a
+    launching therapy) are computed once and shared by every outcome.
+    Tests check it against :func:`within_group_share` applied plainly.
+
+    Parameters
+    ----------
+    successes : list of arrays [draw, therapy]
+        Launch outcome per draw and therapy (0/1, or probabilities).
+    """
     pairs = inputs.pairs
-    population = np.where(
-        pairs.untreated,
-        inputs.untreated[..., pairs.segment],
-        inputs.treated[..., pairs.segment],
-    )
-    within = within_group_share(inputs.share, inputs.uptake, inputs.success, pairs)
-    patients_pair = population * (inputs.group_share[:, :, None, :] * within)
-    patient_months = patients_pair * inputs.months[:, None, None, :]
-    patients = sum_pairs_by_therapy(patients_pair, pairs)
-    revenue = (
-        sum_pairs_by_therapy(patient_months, pairs) * inputs.unit_value[:, :, None, :] * inputs.loe
-    )
-    return MarketOutputs(patients=patients, revenue=revenue)
+    n_therapies = pairs.n_therapies
+    treated = inputs.treated.transpose(3, 2, 0, 1)  # [segment, year, draw, country]
+    untreated = inputs.untreated.transpose(3, 2, 0, 1)
+    uptake = inputs.uptake.transpose(3, 2, 0, 1)  # [therapy, year, draw, country]
+    shape = treated.shape[1:]
+
+    # Blocks whose patients depend on which launch outcome is used.
+    varies = np.zeros(n_therapies, dtype=bool)
+    for success in successes[1:]:
+        varies |= np.any(success != successes[0], axis=0)
+    variable_blocks = set(pairs.block[pairs.launching & varies[pairs.therapy]].tolist())
+    shared = np.array([b not in variable_blocks for b in pairs.block.tolist()])
+
+    def accumulate(selection: np.ndarray, success: np.ndarray, patients, months) -> None:
+        """Add the contributions of the selected pairs under one launch outcome."""
+        launched: dict[int, np.ndarray] = {}
+        taken: dict[int, np.ndarray] = {}
+        for p in np.flatnonzero(selection & pairs.launching):
+            i = pairs.therapy[p]
+            launched[p] = uptake[i] * (inputs.share[:, :, p] * success[:, i][:, None])
+            block = int(pairs.block[p])
+            taken[block] = taken[block] + launched[p] if block in taken else launched[p]
+        for p in np.flatnonzero(selection):
+            i = pairs.therapy[p]
+            population = (untreated if pairs.untreated[p] else treated)[pairs.segment[p]]
+            if pairs.launching[p]:
+                contribution = population * (inputs.group_share[:, :, p] * launched[p])
+            else:
+                contribution = population * (inputs.group_share[:, :, p] * inputs.share[:, :, p])
+                block = int(pairs.block[p])
+                if block in taken:
+                    contribution *= 1.0 - taken[block]
+            patients[i] += contribution
+            months[i] += contribution * inputs.months[:, p][:, None]
+
+    shared_patients = np.zeros((n_therapies, *shape))
+    shared_months = np.zeros((n_therapies, *shape))
+    accumulate(shared, successes[0], shared_patients, shared_months)
+    outputs = []
+    for success in successes:
+        patients, months = shared_patients.copy(), shared_months.copy()
+        accumulate(~shared, success, patients, months)
+        to_draw_major = (
+            2,
+            3,
+            1,
+            0,
+        )  # [therapy, year, draw, country] -> [draw, country, year, therapy]
+        revenue = months.transpose(to_draw_major) * inputs.unit_value[:, :, None, :] * inputs.loe
+        patients_out = np.ascontiguousarray(patients.transpose(to_draw_major))
+        outputs.append(MarketOutputs(patients=patients_out, revenue=revenue))
+    return outputs

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from leptomarket.core.epidemiology import epidemiology_funnel
-from leptomarket.core.market import market_model
+from leptomarket.core.market import market_models
 from leptomarket.engine.epi_inputs import EpiAssembler, epi_parameters
 from leptomarket.engine.market_inputs import (
     MarketAssembler,
@@ -70,6 +70,38 @@ class ForecastResult:
         return pd.concat(frames, ignore_index=True)
 
 
+def phase_in(years: np.ndarray, start_year: int, phase_in_years: int) -> np.ndarray:
+    """Weight of a scenario's lever effects by year: 0 before ``start_year``, rising
+    linearly to 1 over ``phase_in_years`` (1 = full effect from the start year)."""
+    return np.clip((years - start_year + 1) / max(phase_in_years, 1), 0.0, 1.0)
+
+
+def blend(base: np.ndarray, edited: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """``base + weight[year] * (edited - base)`` for arrays ``[draw, country, year, ...]``."""
+    w = weight.reshape(1, 1, -1, *([1] * (base.ndim - 3)))
+    return base + w * (edited - base)
+
+
+class _Model:
+    """Funnel and market for one set of parameter draws."""
+
+    def __init__(self, knowledge: Knowledge, draws: ParameterDraws, point: bool) -> None:
+        self.epi = EpiAssembler(knowledge, draws)
+        self.market = MarketAssembler(knowledge, draws)
+        self.point = point
+
+    def run(self, values: np.ndarray) -> dict[str, np.ndarray]:
+        funnel = epidemiology_funnel(self.epi.inputs(values))
+        inputs = self.market.inputs(values, funnel, point=self.point)
+        expected_success = self.market.success(values, risk_adjusted=True, point=self.point)
+        drawn, expected = market_models(inputs, [inputs.success, expected_success])
+        outputs = {name: getattr(funnel, attribute) for name, attribute in EPI_METRICS.items()}
+        outputs["patients"] = drawn.patients
+        outputs["revenue"] = drawn.revenue
+        outputs["revenue_risk_adjusted"] = expected.revenue
+        return outputs
+
+
 def run_forecast(
     knowledge: Knowledge,
     settings: RunSettings,
@@ -78,17 +110,26 @@ def run_forecast(
 ) -> ForecastResult:
     """Sample every parameter, run the funnel and the market model chunk by chunk.
 
-    A scenario's overrides change what is sampled; its lever effects are
-    applied to the sampled values, so every scenario run with the same seed
+    A scenario's overrides change what is sampled, for every year. Its lever
+    effects (and edits) are applied to the sampled values and phase in from
+    the indication's forecast start (``forecast_start``, over the scenario's
+    ``phase_in_years``): years before it keep the base case, so a scenario
+    changes the future, not the past. Every scenario run with the same seed
     shares its random numbers with the base case.
     """
     scenario = scenario or base_scenario()
     knowledge = apply_overrides(knowledge, scenario)
     parameters = epi_parameters(knowledge) + market_parameters(knowledge)
     spec = build_spec(parameters, events=tuple(pipeline_therapies(knowledge)))
-    draws = ParameterDraws(knowledge, spec, lever_edits(knowledge, scenario))
-    epi_assembler = EpiAssembler(knowledge, draws)
-    market_assembler = MarketAssembler(knowledge, draws)
+    point = settings.sampling_method == "point"
+    edits = lever_edits(knowledge, scenario)
+    base_model = _Model(knowledge, ParameterDraws(knowledge, spec), point)
+    edited_model = (
+        _Model(knowledge, ParameterDraws(knowledge, spec, edits), point) if edits else None
+    )
+    start_year = knowledge.indication.forecast_start or int(knowledge.years[0])
+    weight = phase_in(knowledge.years, start_year, scenario.spec.phase_in_years)
+
     n = settings.rows
     countries, years = len(knowledge.labels("country")), len(knowledge.years)
     epi = {
@@ -99,19 +140,18 @@ def run_forecast(
         name: np.empty((n, countries, years, len(knowledge.labels("therapy"))), np.float32)
         for name in MARKET_METRICS
     }
-    point = settings.sampling_method == "point"
     start = 0
     chunk = min(settings.chunk_size, MARKET_CHUNK)
     for values in sample_chunks(spec, n, settings.seed, settings.sampling_method, chunk):
-        funnel = epidemiology_funnel(epi_assembler.inputs(values))
-        drawn = market_model(market_assembler.inputs(values, funnel, point=point))
-        expected = market_model(market_assembler.inputs(values, funnel, risk_adjusted=True))
+        outputs = base_model.run(values)
+        if edited_model is not None:
+            edited = edited_model.run(values)
+            outputs = {name: blend(outputs[name], edited[name], weight) for name in outputs}
         stop = start + len(values)
-        for name, attribute in EPI_METRICS.items():
-            epi[name][start:stop] = getattr(funnel, attribute)
-        market["patients"][start:stop] = drawn.patients
-        market["revenue"][start:stop] = drawn.revenue
-        market["revenue_risk_adjusted"][start:stop] = expected.revenue
+        for name in EPI_METRICS:
+            epi[name][start:stop] = outputs[name]
+        for name in MARKET_METRICS:
+            market[name][start:stop] = outputs[name]
         start = stop
         if progress is not None:
             progress(len(values))

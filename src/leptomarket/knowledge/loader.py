@@ -160,7 +160,10 @@ def resolve_cells(
 def _load_parameter(
     root: Path, path: Path, labels: dict[str, list[str]]
 ) -> tuple[Parameter | None, list[Issue]]:
-    raw = read_yaml(path)
+    try:
+        raw = read_yaml(path)
+    except InputError as exc:
+        return None, [Issue("error", str(path), exc.field or "(file)", exc.reason)]
     if not isinstance(raw, dict):
         return None, [Issue("error", str(path), "(file)", "a parameter file must be a mapping")]
     try:
@@ -227,7 +230,10 @@ def _load_parameter(
 
 
 def load_sources(path: Path) -> tuple[dict[str, Source], list[Issue]]:
-    raw = read_yaml(path) or {}
+    try:
+        raw = read_yaml(path) or {}
+    except InputError as exc:
+        return {}, [Issue("error", str(path), exc.field or "(file)", exc.reason)]
     if not isinstance(raw, dict):
         return {}, [Issue("error", str(path), "(file)", "sources must map keys to entries")]
     sources: dict[str, Source] = {}
@@ -246,7 +252,10 @@ def collect(name_or_path: str | Path) -> tuple[Knowledge | None, list[Issue]]:
 
     root = indication_root(name_or_path)
     indication_path = root / INDICATION_FILE
-    raw = read_yaml(indication_path)
+    try:
+        raw = read_yaml(indication_path)
+    except InputError as exc:
+        return None, [Issue("error", str(indication_path), exc.field or "(file)", exc.reason)]
     try:
         indication = IndicationFile.model_validate(raw)
     except ValidationError as exc:

@@ -184,6 +184,9 @@ class IndicationFile(BaseModel):
     title: str
     currency: str = "USD"
     years: tuple[int, int]
+    forecast_start: int | None = Field(
+        default=None, description="First forecast year: scenario levers act from it on."
+    )
     report_years: list[int] = Field(default_factory=list)
     dimensions: dict[str, dict[str, DimensionLabel]]
     regions: dict[str, list[str]] = Field(default_factory=dict)

@@ -21,8 +21,9 @@ Task Force 6 (Briggs et al., Med Decis Making 32(5):722-732, 2012).
 
 Inverse CDFs map unit-hypercube draws to values. Beta and gamma quantiles are
 tabulated once per input on a grid in normal-score space and interpolated
-(accurate to ~1e-7 relative; see tests), because exact inversion costs ~1 µs
-per number and a 100k-draw run needs tens of millions of them.
+(relative error below 1e-6 for shape parameters of 2 or more, below 1e-4 for
+smaller shapes; see tests), because exact inversion costs ~1 µs per number and
+a 100k-draw run needs tens of millions of them.
 """
 
 from __future__ import annotations
@@ -142,7 +143,7 @@ def build_marginal(
     z = z_of(interval)
     match family:
         case "beta":
-            if not low >= 0.0 and high <= 1.0:
+            if low < 0.0 or high > 1.0:
                 raise ValueError(f"beta needs 0 <= low and high <= 1, got [{low}, {high}]")
             a, b = beta_from_mean_sd(value, (high - low) / (2.0 * z))
             return Marginal("beta", value, (a, b))
@@ -168,6 +169,16 @@ def build_marginal(
     raise ValueError(f"unknown distribution '{family}'")
 
 
+_BETA_GAMMA = ("beta", "gamma", "pert")
+
+
+def _exact_ppf(marginal: Marginal, u: np.ndarray) -> np.ndarray:
+    p = marginal.params
+    if marginal.family == "gamma":
+        return special.gammaincinv(p[0], u) * p[1]
+    return special.betaincinv(p[0], p[1], u)
+
+
 def _tabulated_ppf(ppf_on_grid: np.ndarray, u: np.ndarray) -> np.ndarray:
     z = special.ndtri(u)
     return np.interp(z, _Z_GRID, ppf_on_grid)
@@ -187,13 +198,16 @@ class QuantileMap:
     into input values of the same shape.
     """
 
-    def __init__(self, marginals: list[Marginal]) -> None:
+    def __init__(self, marginals: list[Marginal], n_draws: int | None = None) -> None:
         self.marginals = marginals
-        self._tables = {
-            i: _tabulate(m)
-            for i, m in enumerate(marginals)
-            if m.family in ("beta", "gamma", "pert")
-        }
+        # Tabulating costs a grid's worth of exact inversions per input: worth it
+        # only when there are more draws than grid points.
+        self.tabulate = n_draws is None or n_draws > len(_U_GRID)
+        self._tables = (
+            {i: _tabulate(m) for i, m in enumerate(marginals) if m.family in _BETA_GAMMA}
+            if self.tabulate
+            else {}
+        )
 
     def map(self, u: np.ndarray) -> np.ndarray:
         u = np.clip(u, _U_EPS, 1.0 - _U_EPS)
@@ -205,9 +219,9 @@ class QuantileMap:
                 case "fixed":
                     out[:, i] = m.value
                 case "beta" | "gamma":
-                    out[:, i] = _tabulated_ppf(self._tables[i], column)
+                    out[:, i] = self._unit_ppf(i, column)
                 case "pert":
-                    out[:, i] = p[2] + p[3] * _tabulated_ppf(self._tables[i], column)
+                    out[:, i] = p[2] + p[3] * self._unit_ppf(i, column)
                 case "lognormal":
                     out[:, i] = np.exp(p[0] + p[1] * special.ndtri(column))
                 case "normal":
@@ -222,6 +236,11 @@ class QuantileMap:
                 case "uniform":
                     out[:, i] = p[0] + p[1] * column
         return out
+
+    def _unit_ppf(self, i: int, u: np.ndarray) -> np.ndarray:
+        if self.tabulate:
+            return _tabulated_ppf(self._tables[i], u)
+        return _exact_ppf(self.marginals[i], u)
 
     def points(self) -> np.ndarray:
         """Point values, shape (n_inputs,)."""

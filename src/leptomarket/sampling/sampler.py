@@ -54,8 +54,8 @@ class SamplingSpec:
     def n_inputs(self) -> int:
         return len(self.inputs)
 
-    def quantile_map(self) -> QuantileMap:
-        return QuantileMap(list(self.marginals))
+    def quantile_map(self, n_draws: int | None = None) -> QuantileMap:
+        return QuantileMap(list(self.marginals), n_draws)
 
 
 EVENT = "event"
@@ -158,7 +158,7 @@ def sample_chunks(
     """Yield input values chunk by chunk, each of shape (rows, ``spec.n_inputs``)."""
     if n_draws < 1:
         raise ValueError(f"n_draws must be at least 1, got {n_draws}")
-    quantiles = spec.quantile_map()
+    quantiles = spec.quantile_map(n_draws)
     if method == "point":
         yield np.broadcast_to(quantiles.points(), (n_draws, spec.n_inputs)).copy()
         return

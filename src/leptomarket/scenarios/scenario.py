@@ -93,6 +93,9 @@ class ScenarioFile(BaseModel):
 
     name: str
     description: str
+    phase_in_years: int = Field(
+        default=3, ge=1, le=20, description="Years for lever effects to reach full strength."
+    )
     levers: dict[str, float] = Field(default_factory=dict)
     edits: list[Effect] = Field(default_factory=list)
     overrides: list[Override] = Field(default_factory=list)
