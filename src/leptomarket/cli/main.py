@@ -35,14 +35,7 @@ def root(
 
 def _register() -> None:
     # Imported here so each command module can import ``app`` without a cycle.
-    import importlib
-
-    for module in ("knowledge", "epi", "trials", "market", "report"):
-        try:
-            importlib.import_module(f"leptomarket.cli.{module}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"leptomarket.cli.{module}":
-                raise
+    from leptomarket.cli import epi, knowledge, market, report, trials  # noqa: F401
 
 
 _register()
