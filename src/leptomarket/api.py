@@ -21,18 +21,31 @@ from leptomarket.store.database import connect
 from leptomarket.store.runs import RunRecord, write_run
 
 
-def epi_record(result: EpiResult) -> RunRecord:
-    settings = result.settings
+def store_run(
+    record: RunRecord, summary: pd.DataFrame, knowledge: Knowledge, db: str | Path | None
+) -> None:
+    """Write a run to the store in one transaction."""
+    con = connect(db)
+    try:
+        write_run(con, record, summary, knowledge)
+    finally:
+        con.close()
+
+
+def run_record(
+    kind: str, knowledge: Knowledge, settings: RunSettings, scenario_hash: str = ""
+) -> RunRecord:
+    """The record of a run: id = hash of inputs, settings, scenario and package version."""
     return RunRecord(
-        run_id=run_id("epi", result.knowledge, settings),
-        kind="epi",
-        indication=result.knowledge.name,
+        run_id=run_id(kind, knowledge, settings, extra=scenario_hash),
+        kind=kind,
+        indication=knowledge.name,
         scenario=settings.scenario,
         n_draws=settings.n_draws,
         seed=settings.seed,
         method=settings.sampling_method,
-        settings=asdict(settings),
-        inputs_hash=result.knowledge.content_hash,
+        settings=asdict(settings) | ({"scenario_hash": scenario_hash} if scenario_hash else {}),
+        inputs_hash=knowledge.content_hash,
         package_version=__version__,
     )
 
@@ -52,30 +65,10 @@ def run_epi(
     knowledge = knowledge or load_indication(indication)
     result = run_epidemiology(knowledge, settings, progress=progress)
     summary = result.summary()
-    record = epi_record(result)
+    record = run_record("epi", knowledge, settings)
     if store:
-        con = connect(db)
-        try:
-            write_run(con, record, summary, knowledge)
-        finally:
-            con.close()
+        store_run(record, summary, knowledge, db)
     return record, result, summary
-
-
-def forecast_record(result: ForecastResult) -> RunRecord:
-    settings = result.settings
-    return RunRecord(
-        run_id=run_id("forecast", result.knowledge, settings, extra=result.scenario.content_hash),
-        kind="forecast",
-        indication=result.knowledge.name,
-        scenario=result.scenario.name,
-        n_draws=settings.n_draws,
-        seed=settings.seed,
-        method=settings.sampling_method,
-        settings=asdict(settings) | {"scenario_hash": result.scenario.content_hash},
-        inputs_hash=result.knowledge.content_hash,
-        package_version=__version__,
-    )
 
 
 def run_market_forecast(
@@ -97,11 +90,7 @@ def run_market_forecast(
     settings = replace(settings, scenario=chosen.name)
     result = run_forecast(knowledge, settings, scenario=chosen, progress=progress)
     summary = result.summary()
-    record = forecast_record(result)
+    record = run_record("forecast", knowledge, settings, chosen.content_hash)
     if store:
-        con = connect(db)
-        try:
-            write_run(con, record, summary, knowledge)
-        finally:
-            con.close()
+        store_run(record, summary, knowledge, db)
     return record, result, summary

@@ -14,7 +14,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from leptomarket.errors import LeptomarketError
+from leptomarket.engine.run import RunSettings
+from leptomarket.errors import InputError, LeptomarketError
 
 console = Console()
 err_console = Console(stderr=True)
@@ -37,6 +38,29 @@ class OutputFormat(StrEnum):
     csv = "csv"
     json = "json"
     parquet = "parquet"
+
+
+IndicationOption = Annotated[
+    str, typer.Option("--indication", help="Bundled indication name or path to a data package.")
+]
+DrawsOption = Annotated[
+    int, typer.Option("--draws", min=0, help="Monte Carlo draws; 0 = point estimate.")
+]
+SeedOption = Annotated[int, typer.Option("--seed", help="Random seed (same seed, same numbers).")]
+MethodOption = Annotated[str, typer.Option("--method", help="Sampling: mc, lhs or sobol.")]
+FormatOption = Annotated[
+    OutputFormat, typer.Option("--format", "-f", help="table, csv, json or parquet.")
+]
+OutOption = Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file.")]
+StoreOption = Annotated[bool, typer.Option("--store/--no-store", help="Store the run(s).")]
+DEFAULT_SEED = 20260101
+
+
+def run_settings(draws: int, seed: int, method: str) -> RunSettings:
+    """Sampling settings from CLI options (the method is checked here)."""
+    if method not in ("mc", "lhs", "sobol"):
+        raise InputError(None, "--method", f"must be mc, lhs or sobol, got '{method}'")
+    return RunSettings(n_draws=draws, seed=seed, method=method)
 
 
 def handle_errors(func: F) -> F:

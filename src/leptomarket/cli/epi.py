@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Annotated
 
 import pandas as pd
@@ -13,24 +12,29 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
 from leptomarket.api import run_epi
 from leptomarket.cli.common import (
+    DEFAULT_SEED,
     DbOption,
+    DrawsOption,
+    FormatOption,
+    IndicationOption,
+    MethodOption,
+    OutOption,
     OutputFormat,
+    SeedOption,
+    StoreOption,
     console,
     err_console,
     handle_errors,
     rich_table,
+    run_settings,
     write_frame,
 )
 from leptomarket.cli.main import app
-from leptomarket.engine.run import EPI_METRICS, RunSettings
+from leptomarket.engine.run import EPI_METRICS
 from leptomarket.engine.run import Progress as ProgressCallback
 from leptomarket.errors import InputError
 from leptomarket.knowledge.loader import load_indication
 from leptomarket.knowledge.model import Knowledge
-
-IndicationOption = Annotated[
-    str, typer.Option("--indication", help="Bundled indication name or path to a data package.")
-]
 
 
 def parse_years(text: str, knowledge: Knowledge) -> list[int]:
@@ -173,25 +177,18 @@ def epi(
         int | None,
         typer.Option("--year", help="Year shown in the table view (default 2024, else the last)."),
     ] = None,
-    draws: Annotated[
-        int, typer.Option("--draws", min=0, help="Monte Carlo draws; 0 = point estimate.")
-    ] = 0,
-    seed: Annotated[
-        int, typer.Option("--seed", help="Random seed (same seed, same numbers).")
-    ] = 20260101,
-    method: Annotated[str, typer.Option("--method", help="Sampling: mc, lhs or sobol.")] = "mc",
-    fmt: Annotated[
-        OutputFormat, typer.Option("--format", help="Output format.")
-    ] = OutputFormat.table,
-    out: Annotated[Path | None, typer.Option("--out", help="Write to this file.")] = None,
+    draws: DrawsOption = 0,
+    seed: SeedOption = DEFAULT_SEED,
+    method: MethodOption = "mc",
+    fmt: FormatOption = OutputFormat.table,
+    out: OutOption = None,
     indication: IndicationOption = "lm",
     db: DbOption = None,
-    store: Annotated[bool, typer.Option("--store/--no-store", help="Store the run.")] = True,
+    store: StoreOption = True,
 ) -> None:
     """Epidemiology forecast: incident, diagnosed and treated LM cases."""
     knowledge = load_indication(indication)
-    if method not in ("mc", "lhs", "sobol"):
-        raise InputError(None, "--method", f"must be mc, lhs or sobol, got '{method}'")
+    settings = run_settings(draws, seed, method)
     chosen = parse_countries(countries, knowledge)
     wanted_years = parse_years(years, knowledge) if years else [int(y) for y in knowledge.years]
     first, last = knowledge.indication.years
@@ -199,7 +196,6 @@ def epi(
         year = 2024 if first <= 2024 <= last else last
     if not first <= year <= last:
         raise InputError(None, "--year", f"{year} is outside the model years")
-    settings = RunSettings(n_draws=draws, seed=seed, method=method)
     with draw_progress(draws, "epidemiology") as progress:
         record, result, summary = run_epi(
             settings, knowledge=knowledge, db=db, store=store, progress=progress

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import pandas as pd
@@ -10,17 +9,25 @@ import typer
 
 from leptomarket.api import run_market_forecast
 from leptomarket.cli.common import (
+    DEFAULT_SEED,
     DbOption,
+    DrawsOption,
+    FormatOption,
+    IndicationOption,
+    MethodOption,
+    OutOption,
     OutputFormat,
+    SeedOption,
+    StoreOption,
     console,
     err_console,
     handle_errors,
     rich_table,
+    run_settings,
     write_frame,
 )
-from leptomarket.cli.epi import IndicationOption, draw_progress
+from leptomarket.cli.epi import draw_progress
 from leptomarket.cli.main import app
-from leptomarket.engine.run import RunSettings
 from leptomarket.errors import InputError
 from leptomarket.knowledge.loader import load_indication
 from leptomarket.report.tables import (
@@ -34,17 +41,6 @@ ScenarioOption = Annotated[
     str | None,
     typer.Option("--scenario", help="Bundled scenario name or path to a scenario YAML file."),
 ]
-DrawsOption = Annotated[
-    int, typer.Option("--draws", min=0, help="Monte Carlo draws; 0 = point estimate.")
-]
-SeedOption = Annotated[int, typer.Option("--seed", help="Random seed (same seed, same numbers).")]
-MethodOption = Annotated[str, typer.Option("--method", help="Sampling: mc, lhs or sobol.")]
-
-
-def _settings(draws: int, seed: int, method: str) -> RunSettings:
-    if method not in ("mc", "lhs", "sobol"):
-        raise InputError(None, "--method", f"must be mc, lhs or sobol, got '{method}'")
-    return RunSettings(n_draws=draws, seed=seed, method=method)
 
 
 def _money(value: float) -> str:
@@ -56,21 +52,19 @@ def _money(value: float) -> str:
 def forecast(
     scenario: ScenarioOption = None,
     draws: DrawsOption = 1000,
-    seed: SeedOption = 20260101,
+    seed: SeedOption = DEFAULT_SEED,
     method: MethodOption = "mc",
     year: Annotated[int, typer.Option("--year", help="Year shown in the table view.")] = 2034,
     region: Annotated[str, typer.Option("--region", help="Country or region shown.")] = "7MM",
-    fmt: Annotated[
-        OutputFormat, typer.Option("--format", help="Output format.")
-    ] = OutputFormat.table,
-    out: Annotated[Path | None, typer.Option("--out", help="Write to this file.")] = None,
+    fmt: FormatOption = OutputFormat.table,
+    out: OutOption = None,
     indication: IndicationOption = "lm",
     db: DbOption = None,
-    store: Annotated[bool, typer.Option("--store/--no-store", help="Store the run.")] = True,
+    store: StoreOption = True,
 ) -> None:
     """Market forecast: patients and revenue by therapy, class, company, country and year."""
     knowledge = load_indication(indication)
-    settings = _settings(draws, seed, method)
+    settings = run_settings(draws, seed, method)
     first, last = knowledge.indication.years
     if not first <= year <= last:
         raise InputError(None, "--year", f"{year} is outside the model years {first}-{last}")
@@ -112,20 +106,18 @@ def forecast(
 def compare(
     scenarios: Annotated[list[str], typer.Argument(help="Scenario names or YAML paths.")],
     draws: DrawsOption = 1000,
-    seed: SeedOption = 20260101,
+    seed: SeedOption = DEFAULT_SEED,
     method: MethodOption = "mc",
     region: Annotated[str, typer.Option("--region", help="Country or region compared.")] = "7MM",
-    fmt: Annotated[
-        OutputFormat, typer.Option("--format", help="Output format.")
-    ] = OutputFormat.table,
-    out: Annotated[Path | None, typer.Option("--out", help="Write to this file.")] = None,
+    fmt: FormatOption = OutputFormat.table,
+    out: OutOption = None,
     indication: IndicationOption = "lm",
     db: DbOption = None,
-    store: Annotated[bool, typer.Option("--store/--no-store", help="Store the runs.")] = True,
+    store: StoreOption = True,
 ) -> None:
     """Compare scenarios side by side (same seed: differences come from the scenarios)."""
     knowledge = load_indication(indication)
-    settings = _settings(draws, seed, method)
+    settings = run_settings(draws, seed, method)
     summaries: dict[str, pd.DataFrame] = {}
     for name in scenarios:
         with draw_progress(draws, f"scenario {name}") as progress:

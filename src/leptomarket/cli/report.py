@@ -8,10 +8,20 @@ from typing import Annotated
 
 import typer
 
-from leptomarket.cli.common import DbOption, console, handle_errors
-from leptomarket.cli.epi import IndicationOption, draw_progress
+from leptomarket.cli.common import (
+    DEFAULT_SEED,
+    DbOption,
+    DrawsOption,
+    IndicationOption,
+    MethodOption,
+    SeedOption,
+    console,
+    handle_errors,
+    run_settings,
+)
+from leptomarket.cli.epi import draw_progress
 from leptomarket.cli.main import app
-from leptomarket.cli.market import DrawsOption, MethodOption, ScenarioOption, SeedOption, _settings
+from leptomarket.cli.market import ScenarioOption
 from leptomarket.knowledge.loader import load_indication
 from leptomarket.report.build import run_report
 
@@ -25,7 +35,7 @@ OutOption = Annotated[
 def report(
     scenario: ScenarioOption = None,
     draws: DrawsOption = 1000,
-    seed: SeedOption = 20260101,
+    seed: SeedOption = DEFAULT_SEED,
     method: MethodOption = "mc",
     out: OutOption = Path("leptomarket-report"),
     indication: IndicationOption = "lm",
@@ -34,7 +44,7 @@ def report(
     """Market report: run the scenario and every bundled one, write report.html and .xlsx."""
     started = time.perf_counter()
     knowledge = load_indication(indication)
-    settings = _settings(draws, seed, method)
+    settings = run_settings(draws, seed, method)
     outcome = run_report(
         out,
         settings,

@@ -10,6 +10,8 @@ import typer
 
 from leptomarket.cli.common import (
     DbOption,
+    FormatOption,
+    OutOption,
     OutputFormat,
     console,
     err_console,
@@ -42,10 +44,6 @@ trials_app = typer.Typer(
 )
 app.add_typer(trials_app, name="trials")
 
-FormatOption = Annotated[
-    OutputFormat, typer.Option("--format", "-f", help="table, csv, json or parquet.")
-]
-OutOption = Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file.")]
 LIST_COLUMNS = [
     "trial_key",
     "phase",

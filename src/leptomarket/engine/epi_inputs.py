@@ -32,13 +32,15 @@ EPI_PARAMETERS: dict[str, tuple[str, ...]] = {
 }
 
 
-def epi_parameters(knowledge: Knowledge) -> list[Parameter]:
-    """The epidemiology parameters of an indication, checked for the dimensions the core needs."""
+def required_parameters(
+    knowledge: Knowledge, required: dict[str, tuple[str, ...]], what: str
+) -> list[Parameter]:
+    """The named parameters of an indication, checked for the dimensions the model needs."""
     parameters = []
-    for name, dims in EPI_PARAMETERS.items():
+    for name, dims in required.items():
         if name not in knowledge.parameters:
             raise InputError(
-                knowledge.root / "parameters", name, "required epidemiology parameter is missing"
+                knowledge.root / "parameters", name, f"required {what} parameter is missing"
             )
         parameter = knowledge.parameters[name]
         if parameter.dims != dims:
@@ -50,6 +52,11 @@ def epi_parameters(knowledge: Knowledge) -> list[Parameter]:
             )
         parameters.append(parameter)
     return parameters
+
+
+def epi_parameters(knowledge: Knowledge) -> list[Parameter]:
+    """The epidemiology parameters of an indication."""
+    return required_parameters(knowledge, EPI_PARAMETERS, "epidemiology")
 
 
 def reference_years(parameter: Parameter) -> np.ndarray:

@@ -6,6 +6,7 @@ import numpy as np
 
 from leptomarket.core.epidemiology import EpiOutputs
 from leptomarket.core.market import MarketInputs, PairIndex, analog_uptake, loe_factor
+from leptomarket.engine.epi_inputs import required_parameters
 from leptomarket.errors import InputError
 from leptomarket.knowledge.model import Knowledge, Parameter
 from leptomarket.sampling.sampler import ParameterDraws
@@ -30,23 +31,8 @@ THERAPY_ATTRIBUTES = ("group", "class", "company", "market", "launch", "status",
 
 
 def market_parameters(knowledge: Knowledge) -> list[Parameter]:
-    """The market parameters of an indication, checked for the dimensions the core needs."""
-    parameters = []
-    for name, dims in MARKET_PARAMETERS.items():
-        if name not in knowledge.parameters:
-            raise InputError(
-                knowledge.root / "parameters", name, "required market parameter is missing"
-            )
-        parameter = knowledge.parameters[name]
-        if parameter.dims != dims:
-            raise InputError(
-                parameter.file,
-                "dimensions",
-                f"the model needs dimensions {list(dims)}, "
-                f"the file declares {list(parameter.dims)}",
-            )
-        parameters.append(parameter)
-    return parameters
+    """The market parameters of an indication."""
+    return required_parameters(knowledge, MARKET_PARAMETERS, "market")
 
 
 def therapy_attribute(knowledge: Knowledge, attribute: str) -> list[str]:
