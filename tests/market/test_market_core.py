@@ -241,3 +241,15 @@ def test_fast_core_matches_the_plain_rule():
     fast, plain = market_model(inputs), reference_market(inputs)
     np.testing.assert_allclose(fast.patients, plain.patients, rtol=1e-10)
     np.testing.assert_allclose(fast.revenue, plain.revenue, rtol=1e-10)
+
+
+def test_analog_uptake_with_a_curve_per_draw():
+    years = np.array([2020.0, 2021.0, 2022.0])
+    analog = np.array([[0.11, 0.31, 0.58, 0.76, 0.89, 1.0], [0.5, 1.0, 1.0, 1.0, 1.0, 1.0]])
+    launch = np.full((2, 1, 1), 2020.0)
+    uptake = analog_uptake(years, launch, np.full((2, 1), 6.0), analog)
+    np.testing.assert_allclose(uptake[0, 0, :, 0], [0.11, 0.31, 0.58])
+    np.testing.assert_allclose(uptake[1, 0, :, 0], [0.5, 1.0, 1.0])
+    # half-way between ages: a 12-year time to peak reaches age 0.5 in the launch year
+    slow = analog_uptake(years, launch, np.full((2, 1), 12.0), analog)
+    np.testing.assert_allclose(slow[:, 0, 0, 0], [0.055, 0.25])

@@ -94,6 +94,7 @@ class _Model:
         funnel = epidemiology_funnel(self.epi.inputs(values))
         inputs = self.market.inputs(values, funnel, point=self.point)
         expected_success = self.market.success(values, risk_adjusted=True, point=self.point)
+        expected_success = expected_success.astype(inputs.success.dtype)
         drawn, expected = market_models(inputs, [inputs.success, expected_success])
         outputs = {name: getattr(funnel, attribute) for name, attribute in EPI_METRICS.items()}
         outputs["patients"] = drawn.patients

@@ -163,14 +163,17 @@ class MarketAssembler:
         loe = loe_factor(
             self.years, get(values, "market.loe_year"), get(values, "market.loe_price_erosion")
         )
+        # The market core is memory-bound: single precision halves its traffic
+        # (results are kept as float32 anyway).
+        single = np.float32
         return MarketInputs(
-            treated=epi.treated_cases,
-            untreated=epi.diagnosed_cases - epi.treated_cases,
-            group_share=group_share,
-            share=share,
-            uptake=uptake,
-            success=self.success(values, risk_adjusted, point),
-            months=months,
+            treated=epi.treated_cases.astype(single),
+            untreated=(epi.diagnosed_cases - epi.treated_cases).astype(single),
+            group_share=group_share.astype(single),
+            share=share.astype(single),
+            uptake=uptake.astype(single),
+            success=self.success(values, risk_adjusted, point).astype(single),
+            months=months.astype(single),
             unit_value=unit_value,
             loe=loe,
             pairs=pairs,
