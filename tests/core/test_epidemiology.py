@@ -126,8 +126,10 @@ def test_summary_totals_add_segments_and_regions(point_run):
     assert value("BB", "total", "all") == pytest.approx(bb_total, rel=1e-6)
     assert value("ALL", "total", "all") == pytest.approx(aa_total + bb_total, rel=1e-6)
     assert value("AA", "tumour", "t1") == pytest.approx((27.5 + 16.5) * 0.25, rel=1e-6)
-    # Point run: one draw, so every percentile is the mean.
-    assert (treated["p05"] == treated["mean"]).all() and (treated["p95"] == treated["mean"]).all()
+    # Point run: one draw, so every percentile is the mean (percentiles come from the
+    # float32 kept draws, the mean from float64 running sums).
+    np.testing.assert_allclose(treated["p05"], treated["mean"], rtol=1e-6)
+    np.testing.assert_allclose(treated["p95"], treated["mean"], rtol=1e-6)
 
 
 def test_monte_carlo_mean_is_near_the_point_estimate():

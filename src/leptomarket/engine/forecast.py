@@ -17,7 +17,7 @@ from leptomarket.engine.market_inputs import (
     therapy_attribute,
 )
 from leptomarket.engine.run import EPI_METRICS, Progress, RunSettings
-from leptomarket.engine.summary import key_levels, summarise_cube
+from leptomarket.engine.summary import KeptDraws, key_levels, summarise_cube
 from leptomarket.knowledge.model import Knowledge
 from leptomarket.sampling.sampler import ParameterDraws, build_spec, sample_chunks
 from leptomarket.scenarios.scenario import Scenario, apply_overrides, base_scenario, lever_edits
@@ -35,8 +35,15 @@ class ForecastResult:
     knowledge: Knowledge
     settings: RunSettings
     scenario: Scenario
-    epi: dict[str, np.ndarray]
-    market: dict[str, np.ndarray]
+    kept: KeptDraws
+
+    @property
+    def epi(self) -> dict[str, np.ndarray]:
+        return {name: self.kept.cubes[name] for name in EPI_METRICS}
+
+    @property
+    def market(self) -> dict[str, np.ndarray]:
+        return {name: self.kept.cubes[name] for name in MARKET_METRICS}
 
     def therapy_levels(self, metric: str) -> list:
         k = self.knowledge
@@ -57,14 +64,18 @@ class ForecastResult:
         segment_levels = key_levels(
             "segment", k.labels("segment"), {"tumour": k.attribute("segment", "tumour")}
         )
+        countries = k.labels("country")
         frames = [
-            summarise_cube(metric, cube, k.labels("country"), regions, years, segment_levels)
+            summarise_cube(
+                metric, cube, countries, regions, years, segment_levels, self.kept.mean(metric)
+            )
             for metric, cube in self.epi.items()
         ]
         for metric, cube in self.market.items():
+            levels = self.therapy_levels(metric)
             frames.append(
                 summarise_cube(
-                    metric, cube, k.labels("country"), regions, years, self.therapy_levels(metric)
+                    metric, cube, countries, regions, years, levels, self.kept.mean(metric)
                 )
             )
         return pd.concat(frames, ignore_index=True)
@@ -133,14 +144,9 @@ def run_forecast(
 
     n = settings.rows
     countries, years = len(knowledge.labels("country")), len(knowledge.years)
-    epi = {
-        name: np.empty((n, countries, years, len(knowledge.labels("segment"))), np.float32)
-        for name in EPI_METRICS
-    }
-    market = {
-        name: np.empty((n, countries, years, len(knowledge.labels("therapy"))), np.float32)
-        for name in MARKET_METRICS
-    }
+    shapes = dict.fromkeys(EPI_METRICS, (countries, years, len(knowledge.labels("segment"))))
+    shapes |= dict.fromkeys(MARKET_METRICS, (countries, years, len(knowledge.labels("therapy"))))
+    kept = KeptDraws(shapes, n, settings.keep_draws)
     start = 0
     chunk = min(settings.chunk_size, MARKET_CHUNK)
     for values in sample_chunks(spec, n, settings.seed, settings.sampling_method, chunk):
@@ -148,12 +154,9 @@ def run_forecast(
         if edited_model is not None:
             edited = edited_model.run(values)
             outputs = {name: blend(outputs[name], edited[name], weight) for name in outputs}
-        stop = start + len(values)
-        for name in EPI_METRICS:
-            epi[name][start:stop] = outputs[name]
-        for name in MARKET_METRICS:
-            market[name][start:stop] = outputs[name]
-        start = stop
+        for name, block in outputs.items():
+            kept.add(name, block, start)
+        start += len(values)
         if progress is not None:
             progress(len(values))
-    return ForecastResult(knowledge, settings, scenario, epi, market)
+    return ForecastResult(knowledge, settings, scenario, kept)

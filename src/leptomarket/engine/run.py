@@ -13,7 +13,7 @@ import pandas as pd
 from leptomarket import __version__
 from leptomarket.core.epidemiology import epidemiology_funnel
 from leptomarket.engine.epi_inputs import EpiAssembler, epi_parameters
-from leptomarket.engine.summary import key_levels, summarise_cube
+from leptomarket.engine.summary import KeptDraws, key_levels, summarise_cube
 from leptomarket.knowledge.model import Knowledge
 from leptomarket.sampling.sampler import (
     METHODS,
@@ -39,8 +39,9 @@ class RunSettings:
     n_draws: int = 0
     seed: int = 20260101
     method: str = "mc"
-    chunk_size: int = 8192
+    chunk_size: int = 1024
     scenario: str = "base"
+    keep_draws: int = 16384
 
     def __post_init__(self) -> None:
         if self.n_draws < 0:
@@ -74,13 +75,22 @@ def run_id(kind: str, knowledge: Knowledge, settings: RunSettings, extra: str = 
 
 @dataclass
 class EpiResult:
-    """Kept draws of the funnel, each ``[draw, country, year, segment]`` (float32)."""
+    """Kept draws of the funnel (the first ``keep_draws``), each ``[draw, country, year,
+    segment]`` (float32), and exact means over all draws."""
 
     knowledge: Knowledge
     settings: RunSettings
-    cubes: dict[str, np.ndarray]
-    diagnosis_rate: np.ndarray
+    kept: KeptDraws
     parameter_names: list[str] = field(default_factory=list)
+
+    @property
+    def cubes(self) -> dict[str, np.ndarray]:
+        return {name: self.kept.cubes[name] for name in EPI_METRICS}
+
+    @property
+    def diagnosis_rate(self) -> np.ndarray:
+        """Kept draws of the diagnosis rate, [draw, country, year]."""
+        return self.kept.cubes["diagnosis_rate"]
 
     def summary(self, extra_regions: dict[str, list[str]] | None = None) -> pd.DataFrame:
         """Mean and 5/50/95th percentiles by country/region, year, segment/tumour/total."""
@@ -96,6 +106,7 @@ class EpiResult:
                 {**k.indication.regions, **(extra_regions or {})},
                 [int(y) for y in k.years],
                 levels,
+                mean=self.kept.mean(metric),
             )
             for metric, cube in self.cubes.items()
         ]
@@ -111,23 +122,21 @@ def run_epidemiology(
     draws = ParameterDraws(knowledge, spec)
     assembler = EpiAssembler(knowledge, draws)
     shape = (
-        settings.rows,
         len(knowledge.labels("country")),
         len(knowledge.years),
         len(knowledge.labels("segment")),
     )
-    cubes = {name: np.empty(shape, dtype=np.float32) for name in EPI_METRICS}
-    rate = np.empty(shape[:3], dtype=np.float32)
+    shapes = dict.fromkeys(EPI_METRICS, shape) | {"diagnosis_rate": shape[:2]}
+    kept = KeptDraws(shapes, settings.rows, settings.keep_draws)
     start = 0
     for values in sample_chunks(
         spec, settings.rows, settings.seed, settings.sampling_method, settings.chunk_size
     ):
         outputs = epidemiology_funnel(assembler.inputs(values))
-        stop = start + len(values)
         for name, attribute in EPI_METRICS.items():
-            cubes[name][start:stop] = getattr(outputs, attribute)
-        rate[start:stop] = outputs.diagnosis_rate
-        start = stop
+            kept.add(name, getattr(outputs, attribute), start)
+        kept.add("diagnosis_rate", outputs.diagnosis_rate, start)
+        start += len(values)
         if progress is not None:
             progress(len(values))
-    return EpiResult(knowledge, settings, cubes, rate, [p.name for p in parameters])
+    return EpiResult(knowledge, settings, kept, [p.name for p in parameters])
