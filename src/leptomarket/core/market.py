@@ -56,13 +56,12 @@ def analog_uptake(
     age = years[None, None, :, None] - launch_year[:, :, None, :] + 1.0
     scaled = age * (n_ages / time_to_peak[:, :, None, None])
     position = np.clip(scaled, 0.0, float(n_ages))
+    if np.all(curve == curve[0]):
+        # One curve for every draw (the usual fixed analog): plain interpolation.
+        uptake = np.interp(position, np.arange(n_ages + 1.0), curve[0])
+        return np.where(age >= 1.0, uptake, 0.0)
     lower = np.minimum(position.astype(np.int64), n_ages - 1)
     fraction = position - lower
-    if np.all(curve == curve[0]):
-        # One curve for every draw (the usual fixed analog): look it up directly.
-        low_value = curve[0][lower]
-        uptake = low_value + fraction * (curve[0][lower + 1] - low_value)
-        return np.where(age >= 1.0, uptake, 0.0)
     draw_index = np.arange(n_draws)[:, None, None, None]
     low_value = curve[draw_index, lower]
     high_value = curve[draw_index, lower + 1]

@@ -120,6 +120,9 @@ class MarketAssembler:
         self.years = knowledge.years.astype(float)
         self.pairs = build_pairs(knowledge)
         therapies = knowledge.labels("therapy")
+        self.launching = np.flatnonzero(
+            np.array([v == "launching" for v in therapy_attribute(knowledge, "launch")])
+        )
         self.pipeline_index = np.array(
             [therapies.index(t) for t in pipeline_therapies(knowledge)], dtype=np.int64
         )
@@ -148,9 +151,12 @@ class MarketAssembler:
         group_index = np.array(group_of, dtype=np.int64)[pairs.therapy]
         group_share = get(values, "market.group_share")[:, :, pairs.segment, group_index]
         share = get(values, "market.within_group_share")[:, :, pairs.segment, pairs.therapy]
-        uptake = analog_uptake(
+        # Only launching therapies follow a launch curve; the others never use it.
+        launch_year = get(values, "market.launch_year")
+        uptake = np.zeros((*launch_year.shape[:2], len(self.years), launch_year.shape[2]))
+        uptake[..., self.launching] = analog_uptake(
             self.years,
-            get(values, "market.launch_year"),
+            launch_year[..., self.launching],
             get(values, "market.time_to_peak"),
             get(values, "market.uptake_analog"),
         )
