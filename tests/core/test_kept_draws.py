@@ -29,3 +29,11 @@ def test_capped_run_means_match_an_uncapped_run():
     np.testing.assert_allclose(a["mean"], b["mean"], rtol=1e-9)
     # percentiles differ (50 vs 300 draws) but stay ordered
     assert (b["p05"] <= b["p50"] + 1e-9).all() and (b["p50"] <= b["p95"] + 1e-9).all()
+
+
+def test_threads_and_chunk_size_do_not_change_results():
+    template = load_indication("template")
+    one = run_forecast(template, RunSettings(300, seed=4, workers=1, chunk_size=1024))
+    two = run_forecast(template, RunSettings(300, seed=4, workers=2, chunk_size=64))
+    for name in ("treated_cases", "revenue", "revenue_risk_adjusted"):
+        np.testing.assert_array_equal(one.kept.cubes[name], two.kept.cubes[name])

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -147,16 +150,46 @@ def run_forecast(
     shapes = dict.fromkeys(EPI_METRICS, (countries, years, len(knowledge.labels("segment"))))
     shapes |= dict.fromkeys(MARKET_METRICS, (countries, years, len(knowledge.labels("therapy"))))
     kept = KeptDraws(shapes, n, settings.keep_draws)
-    start = 0
-    chunk = min(settings.chunk_size, MARKET_CHUNK)
-    for values in sample_chunks(spec, n, settings.seed, settings.sampling_method, chunk):
+
+    def run_chunk(values: np.ndarray) -> dict[str, np.ndarray]:
         outputs = base_model.run(values)
-        if edited_model is not None:
-            edited = edited_model.run(values)
-            outputs = {name: blend(outputs[name], edited[name], weight) for name in outputs}
+        if edited_model is None:
+            return outputs
+        edited = edited_model.run(values)
+        return {name: blend(outputs[name], edited[name], weight) for name in outputs}
+
+    chunk = min(settings.chunk_size, MARKET_CHUNK)
+    chunks = sample_chunks(spec, n, settings.seed, settings.sampling_method, chunk)
+    start = 0
+    for outputs in map_in_order(run_chunk, chunks, settings.workers):
+        rows = len(next(iter(outputs.values())))
         for name, block in outputs.items():
             kept.add(name, block, start)
-        start += len(values)
+        start += rows
         if progress is not None:
-            progress(len(values))
+            progress(rows)
     return ForecastResult(knowledge, settings, scenario, kept)
+
+
+def map_in_order(
+    function: Callable[[np.ndarray], dict[str, np.ndarray]],
+    chunks: Iterator[np.ndarray],
+    workers: int,
+) -> Iterator[dict[str, np.ndarray]]:
+    """Apply ``function`` to chunks on ``workers`` threads, yielding results in chunk order.
+
+    NumPy releases the GIL inside its kernels, so threads use both cores; at
+    most ``workers`` chunks are in flight, which bounds memory. Results do not
+    depend on the number of workers (chunks are sampled in order first).
+    """
+    if workers <= 1:
+        yield from map(function, chunks)
+        return
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        pending: deque = deque()
+        for values in chunks:
+            pending.append(pool.submit(function, values))
+            if len(pending) >= workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()

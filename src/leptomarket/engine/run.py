@@ -42,6 +42,7 @@ class RunSettings:
     chunk_size: int = 1024
     scenario: str = "base"
     keep_draws: int = 16384
+    workers: int = 2
 
     def __post_init__(self) -> None:
         if self.n_draws < 0:
@@ -65,7 +66,7 @@ def run_id(kind: str, knowledge: Knowledge, settings: RunSettings, extra: str = 
         "kind": kind,
         "indication": knowledge.name,
         "inputs": knowledge.content_hash,
-        "settings": asdict(settings) | {"chunk_size": None},
+        "settings": asdict(settings) | {"chunk_size": None, "workers": None},
         "version": __version__,
         "extra": extra,
     }
