@@ -41,7 +41,7 @@ class RunSettings:
     method: str = "mc"
     chunk_size: int = 1024
     scenario: str = "base"
-    keep_draws: int = 16384
+    keep_draws: int = 10000
     workers: int = 2
 
     def __post_init__(self) -> None:
