@@ -10,6 +10,8 @@ it first writes, so opening the store never changes stored data.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -49,3 +51,24 @@ def connect(path: str | Path | None = None, read_only: bool = False) -> duckdb.D
         return duckdb.connect(str(db_path), read_only=read_only)
     except (OSError, duckdb.Error) as exc:
         raise StoreError(f"cannot open the store at {db_path}: {exc}") from exc
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection, what: str) -> Iterator[None]:
+    """``BEGIN`` ... ``COMMIT``, rolled back on any error or interruption.
+
+    A DuckDB error becomes a :class:`StoreError` naming ``what`` was being
+    written; anything else (including KeyboardInterrupt) is re-raised after the
+    rollback. A process killed inside the block leaves the file as it was
+    before ``BEGIN`` (DuckDB discards uncommitted work on recovery).
+    """
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
+        con.execute("COMMIT")
+    except duckdb.Error as exc:
+        con.execute("ROLLBACK")
+        raise StoreError(f"could not store {what}: {exc}") from exc
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise

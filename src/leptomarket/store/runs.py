@@ -16,8 +16,8 @@ from datetime import UTC, datetime
 import duckdb
 import pandas as pd
 
-from leptomarket.errors import StoreError
 from leptomarket.knowledge.model import Knowledge
+from leptomarket.store.database import transaction
 
 SCHEMA = [
     """CREATE TABLE IF NOT EXISTS sources (
@@ -146,8 +146,7 @@ def write_run(
         ]
     )
     results = results.assign(run_id=record.run_id)
-    try:
-        con.execute("BEGIN TRANSACTION")
+    with transaction(con, f"run {record.run_id}"):
         for table in ("results", "draws", "runs"):
             con.execute(f"DELETE FROM {table} WHERE run_id = ?", [record.run_id])
         known = con.execute(
@@ -162,13 +161,6 @@ def write_run(
             _insert(con, "draws", draws.assign(run_id=record.run_id))
         if before_commit is not None:
             before_commit()
-        con.execute("COMMIT")
-    except duckdb.Error as exc:
-        con.execute("ROLLBACK")
-        raise StoreError(f"could not store run {record.run_id}: {exc}") from exc
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
 
 
 def list_runs(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

@@ -26,6 +26,7 @@ import duckdb
 import pandas as pd
 
 from leptomarket.errors import StoreError
+from leptomarket.store.database import transaction
 from leptomarket.trials.record import STUDY_COLUMNS, TrialRecord
 
 SCHEMA = """
@@ -137,8 +138,7 @@ def write_snapshot(
     ensure_schema(con)
     columns = ", ".join(STUDY_COLUMNS)
     asset_columns = ", ".join(assets.columns)
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con, f"trial snapshot from {source}"):
         snapshot_id = con.execute(
             "SELECT coalesce(max(snapshot_id), 0) + 1 FROM trial_snapshots"
         ).fetchone()[0]
@@ -173,13 +173,6 @@ def write_snapshot(
             )
             con.unregister("incoming_trial_assets")
         con.execute("UPDATE trial_snapshots SET is_current = (snapshot_id = ?)", [snapshot_id])
-        con.execute("COMMIT")
-    except duckdb.Error as exc:
-        con.execute("ROLLBACK")
-        raise StoreError(f"cannot write trial snapshot from {source}: {exc}") from exc
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return int(snapshot_id)
 
 
