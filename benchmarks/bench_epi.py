@@ -29,6 +29,7 @@ from collections.abc import Callable
 import numpy as np
 
 from leptomarket.core.epidemiology import EpiInputs, epidemiology_funnel
+from leptomarket.engine.parallel import map_in_order
 
 N_COUNTRIES, N_YEARS, N_SEGMENTS, N_TUMOURS = 8, 16, 12, 6
 FIRST_YEAR = 2020
@@ -88,16 +89,18 @@ def first_rows(inputs: EpiInputs, n: int) -> EpiInputs:
     return EpiInputs(**fields)
 
 
+WORKERS = 2
+
+
 def run_core(n_draws: int, chunk_size: int, chunk_inputs: EpiInputs) -> float:
-    """Run the funnel over ``n_draws`` in chunks; returns a checksum (sum of treated cases)."""
-    checksum = 0.0
-    done = 0
-    while done < n_draws:
-        n = min(chunk_size, n_draws - done)
-        inputs = chunk_inputs if n == chunk_size else first_rows(chunk_inputs, n)
-        checksum += float(epidemiology_funnel(inputs).treated_cases.sum())
-        done += n
-    return checksum
+    """Run the funnel over ``n_draws`` in chunks on ``WORKERS`` threads (as the engine
+    does); returns a checksum (sum of treated cases)."""
+    sizes = [min(chunk_size, n_draws - done) for done in range(0, n_draws, chunk_size)]
+    blocks = (chunk_inputs if n == chunk_size else first_rows(chunk_inputs, n) for n in sizes)
+    sums = map_in_order(
+        lambda inputs: float(epidemiology_funnel(inputs).treated_cases.sum()), blocks, WORKERS
+    )
+    return sum(sums)
 
 
 def timed(func: Callable[[], object], repeat: int = 1) -> float:
@@ -128,7 +131,8 @@ def bench_core(draw_counts: list[int], chunk_size: int) -> None:
     cells = N_COUNTRIES * N_YEARS * N_SEGMENTS
     print(
         f"epidemiology core: {N_COUNTRIES} countries x {N_YEARS} years x {N_SEGMENTS} "
-        f"segments x {N_TUMOURS} tumours = {cells} cells per draw; chunk size {chunk_size}"
+        f"segments x {N_TUMOURS} tumours = {cells} cells per draw; chunk size {chunk_size}, "
+        f"{WORKERS} thread(s)"
     )
     chunk_inputs = synthetic_inputs(chunk_size)
     run_core(chunk_size, chunk_size, chunk_inputs)  # warm-up
@@ -187,10 +191,13 @@ def bench_end_to_end(draw_counts: list[int], chunk_size: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--chunk-size", type=int, default=8192)
+    parser.add_argument("--chunk-size", type=int, default=1024)
+    parser.add_argument("--workers", type=int, default=2, help="threads running chunks")
     parser.add_argument("--draws", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--no-end-to-end", action="store_true")
     args = parser.parse_args()
+    global WORKERS
+    WORKERS = args.workers
     bench_core(args.draws, args.chunk_size)
     if not args.no_end_to_end:
         bench_end_to_end(args.draws, args.chunk_size)

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections import deque
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,6 +16,7 @@ from leptomarket.engine.market_inputs import (
     pipeline_therapies,
     therapy_attribute,
 )
+from leptomarket.engine.parallel import map_in_order
 from leptomarket.engine.run import EPI_METRICS, Progress, RunSettings
 from leptomarket.engine.summary import KeptDraws, key_levels, summarise_cube
 from leptomarket.knowledge.model import Knowledge
@@ -169,27 +167,3 @@ def run_forecast(
         if progress is not None:
             progress(rows)
     return ForecastResult(knowledge, settings, scenario, kept)
-
-
-def map_in_order(
-    function: Callable[[np.ndarray], dict[str, np.ndarray]],
-    chunks: Iterator[np.ndarray],
-    workers: int,
-) -> Iterator[dict[str, np.ndarray]]:
-    """Apply ``function`` to chunks on ``workers`` threads, yielding results in chunk order.
-
-    NumPy releases the GIL inside its kernels, so threads use both cores; at
-    most ``workers`` chunks are in flight, which bounds memory. Results do not
-    depend on the number of workers (chunks are sampled in order first).
-    """
-    if workers <= 1:
-        yield from map(function, chunks)
-        return
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        pending: deque = deque()
-        for values in chunks:
-            pending.append(pool.submit(function, values))
-            if len(pending) >= workers:
-                yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()

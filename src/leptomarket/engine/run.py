@@ -13,6 +13,7 @@ import pandas as pd
 from leptomarket import __version__
 from leptomarket.core.epidemiology import epidemiology_funnel
 from leptomarket.engine.epi_inputs import EpiAssembler, epi_parameters
+from leptomarket.engine.parallel import map_in_order
 from leptomarket.engine.summary import KeptDraws, key_levels, summarise_cube
 from leptomarket.knowledge.model import Knowledge
 from leptomarket.sampling.sampler import (
@@ -129,15 +130,18 @@ def run_epidemiology(
     )
     shapes = dict.fromkeys(EPI_METRICS, shape) | {"diagnosis_rate": shape[:2]}
     kept = KeptDraws(shapes, settings.rows, settings.keep_draws)
-    start = 0
-    for values in sample_chunks(
+    chunks = sample_chunks(
         spec, settings.rows, settings.seed, settings.sampling_method, settings.chunk_size
+    )
+    start = 0
+    for outputs in map_in_order(
+        lambda values: epidemiology_funnel(assembler.inputs(values)), chunks, settings.workers
     ):
-        outputs = epidemiology_funnel(assembler.inputs(values))
         for name, attribute in EPI_METRICS.items():
             kept.add(name, getattr(outputs, attribute), start)
         kept.add("diagnosis_rate", outputs.diagnosis_rate, start)
-        start += len(values)
+        rows = len(outputs.treated_cases)
+        start += rows
         if progress is not None:
-            progress(len(values))
+            progress(rows)
     return EpiResult(knowledge, settings, kept, [p.name for p in parameters])
