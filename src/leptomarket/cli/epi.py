@@ -84,6 +84,7 @@ def draw_progress(n_draws: int, label: str) -> Iterator[ProgressCallback | None]
         TimeRemainingColumn(),
         console=err_console,
         transient=True,
+        disable=not err_console.is_terminal,
     ) as progress:
         task = progress.add_task(label, total=n_draws)
         yield lambda n: progress.advance(task, n)
