@@ -28,6 +28,7 @@ from leptomarket.cli.common import (
 )
 from leptomarket.cli.epi import draw_progress
 from leptomarket.cli.main import app
+from leptomarket.engine.sensitivity import Target, sobol_indices, tornado
 from leptomarket.errors import InputError
 from leptomarket.knowledge.loader import load_indication
 from leptomarket.report.tables import (
@@ -128,5 +129,46 @@ def compare(
     table = scenario_comparison(summaries, region, knowledge)
     if fmt is OutputFormat.table:
         console.print(rich_table(table, f"Scenario comparison, {region}"))
+        return
+    write_frame(table, fmt, out)
+
+
+@app.command()
+@handle_errors
+def sensitivity(
+    method: Annotated[
+        str, typer.Option("--method", help="tornado (one at a time) or sobol (global).")
+    ] = "tornado",
+    region: Annotated[str, typer.Option("--region", help="Country or region studied.")] = "7MM",
+    year: Annotated[int, typer.Option("--year", help="Year of the drug market studied.")] = 2034,
+    n_base: Annotated[int, typer.Option("--n-base", help="Sobol' base sample (power of 2).")] = 256,
+    seed: SeedOption = DEFAULT_SEED,
+    fmt: FormatOption = OutputFormat.table,
+    out: OutOption = None,
+    indication: IndicationOption = "lm",
+) -> None:
+    """Which parameters drive the risk-adjusted drug market (tornado or Sobol' indices)."""
+    knowledge = load_indication(indication)
+    places = knowledge.labels("country") + list(knowledge.indication.regions)
+    if region not in places:
+        raise InputError(None, "--region", f"unknown '{region}'; choose from {', '.join(places)}")
+    if year not in {int(y) for y in knowledge.years}:
+        raise InputError(None, "--year", f"{year} is outside the model years")
+    target = Target(region, year)
+    if method == "tornado":
+        table = tornado(knowledge, target)
+        table = table.assign(**{c: table[c] / 1e6 for c in ("base", "at_p05", "at_p95", "swing")})
+        title = f"Tornado: {region} risk-adjusted drug market {year} (USD million)"
+        number_format = "{:,.1f}"
+    elif method == "sobol":
+        if n_base < 2 or n_base & (n_base - 1):
+            raise InputError(None, "--n-base", f"must be a power of 2, got {n_base}")
+        table = sobol_indices(knowledge, target, n_base=n_base, seed=seed)
+        title = f"Sobol' indices: {region} risk-adjusted drug market {year}"
+        number_format = "{:.3f}"
+    else:
+        raise InputError(None, "--method", f"must be tornado or sobol, got '{method}'")
+    if fmt is OutputFormat.table:
+        console.print(rich_table(table, title, number_format))
         return
     write_frame(table, fmt, out)

@@ -94,7 +94,7 @@ def blend(base: np.ndarray, edited: np.ndarray, weight: np.ndarray) -> np.ndarra
     return base + w * (edited - base)
 
 
-class _Model:
+class ChunkModel:
     """Funnel and market for one set of parameter draws."""
 
     def __init__(self, knowledge: Knowledge, draws: ParameterDraws, point: bool) -> None:
@@ -136,9 +136,9 @@ def run_forecast(
     spec = build_spec(parameters, events=tuple(pipeline_therapies(knowledge)))
     point = settings.sampling_method == "point"
     edits = lever_edits(knowledge, scenario)
-    base_model = _Model(knowledge, ParameterDraws(knowledge, spec), point)
+    base_model = ChunkModel(knowledge, ParameterDraws(knowledge, spec), point)
     edited_model = (
-        _Model(knowledge, ParameterDraws(knowledge, spec, edits), point) if edits else None
+        ChunkModel(knowledge, ParameterDraws(knowledge, spec, edits), point) if edits else None
     )
     start_year = knowledge.indication.forecast_start or int(knowledge.years[0])
     weight = phase_in(knowledge.years, start_year, scenario.spec.phase_in_years)

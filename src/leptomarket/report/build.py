@@ -24,6 +24,7 @@ from leptomarket import __version__
 from leptomarket.api import run_market_forecast
 from leptomarket.engine.forecast import ForecastResult
 from leptomarket.engine.run import Progress, RunSettings
+from leptomarket.engine.sensitivity import Target, sobol_indices, tornado
 from leptomarket.errors import LeptomarketError
 from leptomarket.knowledge.loader import load_indication
 from leptomarket.knowledge.model import Knowledge
@@ -149,6 +150,9 @@ class ReportData:
         Pipeline landscape tables (``None`` when unavailable).
     snapshot
         Facts about the trial snapshot behind the landscape (source, date, counts).
+    tornado, sobol
+        Sensitivity of the last report year's risk-adjusted drug market to each
+        parameter (see :mod:`leptomarket.engine.sensitivity`); optional.
     """
 
     knowledge: Knowledge
@@ -159,6 +163,8 @@ class ReportData:
     scenario_specs: dict[str, Scenario] = field(default_factory=dict)
     landscape: dict[str, pd.DataFrame] | None = None
     snapshot: dict[str, Any] | None = None
+    tornado: pd.DataFrame | None = None
+    sobol: pd.DataFrame | None = None
     created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
@@ -179,6 +185,7 @@ SECTION_TITLES = {
     "market-company": "Market by company",
     "pipeline": "Pipeline launches and their risk",
     "scenarios": "Scenario comparison",
+    "sensitivity": "Sensitivity: which inputs matter",
     "landscape": "Pipeline landscape (ClinicalTrials.gov)",
     "methods": "Methods and assumptions",
     "sources": "Sources",
@@ -687,6 +694,60 @@ def _sources_section(data: ReportData) -> Section:
     )
 
 
+def _sensitivity_section(data: ReportData, region: str) -> Section:
+    """Tornado (one parameter at a time) and Sobol' indices (all at once)."""
+    from leptomarket.report.figures import tornado_figure
+
+    year = report_years(data.knowledge)[-1]
+    tornado = data.tornado.assign(
+        **{c: data.tornado[c] / 1e6 for c in ("base", "at_p05", "at_p95", "swing")}
+    )
+    top = tornado.head(12)
+    section = Section(
+        anchor="sensitivity",
+        title=SECTION_TITLES["sensitivity"],
+        paragraphs=[
+            f"How the {region} risk-adjusted drug market in {year} moves with each parameter "
+            "(all rows of a parameter file move together). Tornado: every input at its point "
+            "value, then one parameter at the 5th and at the 95th percentile of its "
+            "distribution. Sobol' indices: the share of the output's variance due to each "
+            "parameter alone (S1) and with its interactions (ST), from SALib's estimators on "
+            "the same sampling contract; they assume parameters are independent, as they "
+            "are sampled.",
+        ],
+        figures=[
+            (
+                "tornado",
+                tornado_figure(top, f"Tornado: {region} drug market {year}, risk-adjusted"),
+            )
+        ],
+        tables=[
+            ReportTable(
+                sheet="sensitivity_tornado",
+                title=f"Tornado, {region} drug market {year} (risk-adjusted, USD M)",
+                frame=tornado[["parameter", "base", "at_p05", "at_p95", "swing"]],
+                formats={c: "dec1" for c in ("base", "at_p05", "at_p95", "swing")},
+                headers={"at_p05": "at 5th pct", "at_p95": "at 95th pct"},
+                note="USD M per year; base = every input at its point value.",
+                html_max_rows=12,
+            )
+        ],
+    )
+    if data.sobol is not None:
+        section.tables.append(
+            ReportTable(
+                sheet="sensitivity_sobol",
+                title=f"Sobol' indices, {region} drug market {year} (risk-adjusted)",
+                frame=data.sobol,
+                formats={c: "dec2" for c in ("S1", "S1_conf", "ST", "ST_conf")},
+                headers={"S1_conf": "S1 ± (95%)", "ST_conf": "ST ± (95%)"},
+                note="Share of variance; ± is the bootstrap 95% half-width.",
+                html_max_rows=12,
+            )
+        )
+    return section
+
+
 def report_sections(data: ReportData) -> list[Section]:
     """The report's sections, in order (executive summary to sources)."""
     region = primary_region(data.knowledge)
@@ -697,6 +758,7 @@ def report_sections(data: ReportData) -> list[Section]:
         _company_section(data, region),
         _pipeline_section(data, region),
         _scenario_section(data, region),
+        *([_sensitivity_section(data, region)] if data.tornado is not None else []),
         _landscape_section(data),
         _methods_section(data),
         _sources_section(data),
@@ -820,6 +882,10 @@ def run_report(
         landscape, snapshot = load_landscape(db)
     except LeptomarketError:
         landscape, snapshot = None, None
+    target = Target(primary_region(knowledge), report_years(knowledge)[-1])
+    with bar("sensitivity") as _:
+        tornado_table = tornado(knowledge, target)
+        sobol_table = sobol_indices(knowledge, target, seed=settings.seed)
     data = ReportData(
         knowledge=knowledge,
         record=record,
@@ -829,6 +895,8 @@ def run_report(
         scenario_specs=specs,
         landscape=landscape,
         snapshot=snapshot,
+        tornado=tornado_table,
+        sobol=sobol_table,
     )
     html_path, xlsx_path = build_report(out_dir, data)
     return ReportOutcome(html_path, xlsx_path, headline_text(data), data)

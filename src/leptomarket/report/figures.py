@@ -270,3 +270,37 @@ def scenario_figure(table: pd.DataFrame, year: int) -> go.Figure:
 def restyle(figures: list[tuple[str, go.Figure]]) -> list[tuple[str, go.Figure]]:
     """Give figures made elsewhere (e.g. the trials landscape) the report's look."""
     return [(title, style(fig, title, height=fig.layout.height or 440)) for title, fig in figures]
+
+
+def tornado_figure(table: pd.DataFrame, title: str) -> go.Figure:
+    """Horizontal bars from the output at each parameter's 5th to its 95th percentile.
+
+    ``table`` has ``parameter, base, at_p05, at_p95`` in USD M, largest swing first.
+    """
+    rows = table.iloc[::-1]  # largest swing at the top
+    base = float(table["base"].iloc[0]) if len(table) else 0.0
+    fig = go.Figure(
+        [
+            go.Bar(
+                name="at 5th percentile",
+                y=rows["parameter"].tolist(),
+                x=(rows["at_p05"] - base).tolist(),
+                base=base,
+                orientation="h",
+                marker_color=PALETTE[0],
+                hovertemplate="%{y}: %{x:+,.1f} USD M at p05<extra></extra>",
+            ),
+            go.Bar(
+                name="at 95th percentile",
+                y=rows["parameter"].tolist(),
+                x=(rows["at_p95"] - base).tolist(),
+                base=base,
+                orientation="h",
+                marker_color=PALETTE[1],
+                hovertemplate="%{y}: %{x:+,.1f} USD M at p95<extra></extra>",
+            ),
+        ],
+        layout={"barmode": "overlay"},
+    )
+    fig.update_xaxes(title_text=USD_M, tickformat=",")
+    return style(fig, title, height=max(360, 28 * len(table) + 140))
