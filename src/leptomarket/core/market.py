@@ -89,7 +89,6 @@ def loe_factor(years: np.ndarray, loe_year: np.ndarray, erosion: np.ndarray) -> 
 class PairIndex:
     """Static layout of the active (segment, therapy) pairs.
 
-    Pairs are sorted by therapy so sums over segments are contiguous slices.
     ``block`` numbers each (segment, group) so launching therapies of a block
     dilute the established therapies of the same block.
     """
@@ -107,6 +106,9 @@ def within_group_share(
     share: np.ndarray, uptake: np.ndarray, success: np.ndarray, pairs: PairIndex
 ) -> np.ndarray:
     """Share of a group's patients on each pair's therapy, by year.
+
+    The share-taking rule stated plainly on every pair at once; the fast
+    :func:`market_models` is tested against it.
 
     Parameters
     ----------
