@@ -249,11 +249,9 @@ def normalise_groups(
     axis, ids = axis_and_ids
     data_axis = axis + 1  # the draw axis leads
     moved = np.moveaxis(grid, data_axis, -1)
-    n_groups = int(ids.max()) + 1
-    totals = np.zeros((*moved.shape[:-1], n_groups))
-    for g in range(n_groups):
-        totals[..., g] = moved[..., ids == g].sum(axis=-1)
-    per_label = totals[..., ids]
+    # Group totals and their spread back to labels as one matrix product.
+    same_group = (ids[:, None] == ids[None, :]).astype(moved.dtype)
+    per_label = moved @ same_group
     if mode == "equal":
         scale = np.where(per_label > 0, 1.0 / np.where(per_label > 0, per_label, 1.0), 0.0)
     else:
