@@ -35,7 +35,12 @@ from leptomarket.trials.landscape import (
     write_landscape_html,
 )
 from leptomarket.trials.refresh import ensure_snapshot, refresh_from_ctgov
-from leptomarket.trials.storage import read_assets, read_studies, snapshot_changes
+from leptomarket.trials.storage import (
+    previous_snapshot_id,
+    read_assets,
+    read_studies,
+    snapshot_changes,
+)
 
 trials_app = typer.Typer(
     help="LM clinical trials: list the current snapshot, refresh it from CT.gov, show changes.",
@@ -148,10 +153,17 @@ def changes(
     """What is new in the current snapshot compared with the previous one."""
     con = connect(db)
     try:
-        ensure_snapshot(con)
+        current = ensure_snapshot(con)
         frame = snapshot_changes(con)
+        previous = previous_snapshot_id(con, current)
     finally:
         con.close()
+    if fmt is OutputFormat.table and previous is None:
+        console.print(
+            f"Snapshot {current} is the only one in the store: nothing to compare yet. "
+            "Run `leptomarket trials refresh` to take a new snapshot from ClinicalTrials.gov."
+        )
+        return
     if fmt is OutputFormat.table:
         frame = frame.fillna("")
         frame["title"] = frame["title"].str.slice(0, 60)
