@@ -31,6 +31,7 @@ from leptomarket.cli.main import app
 from leptomarket.engine.sensitivity import Target, sobol_indices, tornado
 from leptomarket.errors import InputError
 from leptomarket.knowledge.loader import load_indication
+from leptomarket.knowledge.model import Knowledge
 from leptomarket.report.tables import (
     headline,
     market_table,
@@ -44,8 +45,14 @@ ScenarioOption = Annotated[
 ]
 
 
-def _money(value: float) -> str:
-    return f"${value / 1e6:,.1f}M"
+def check_region_year(knowledge: Knowledge, region: str, year: int) -> None:
+    """``--region`` must be a country or region and ``--year`` a model year."""
+    first, last = knowledge.indication.years
+    if not first <= year <= last:
+        raise InputError(None, "--year", f"{year} is outside the model years {first}-{last}")
+    places = knowledge.labels("country") + list(knowledge.indication.regions)
+    if region not in places:
+        raise InputError(None, "--region", f"unknown '{region}'; choose from {', '.join(places)}")
 
 
 @app.command()
@@ -66,12 +73,7 @@ def forecast(
     """Market forecast: patients and revenue by therapy, class, company, country and year."""
     knowledge = load_indication(indication)
     settings = run_settings(draws, seed, method)
-    first, last = knowledge.indication.years
-    if not first <= year <= last:
-        raise InputError(None, "--year", f"{year} is outside the model years {first}-{last}")
-    places = knowledge.labels("country") + list(knowledge.indication.regions)
-    if region not in places:
-        raise InputError(None, "--region", f"unknown '{region}'; choose from {', '.join(places)}")
+    check_region_year(knowledge, region, year)
     with draw_progress(draws, "forecast") as progress:
         record, _, summary = run_market_forecast(
             settings, scenario=scenario, knowledge=knowledge, db=db, store=store, progress=progress
@@ -149,11 +151,7 @@ def sensitivity(
 ) -> None:
     """Which parameters drive the risk-adjusted drug market (tornado or Sobol' indices)."""
     knowledge = load_indication(indication)
-    places = knowledge.labels("country") + list(knowledge.indication.regions)
-    if region not in places:
-        raise InputError(None, "--region", f"unknown '{region}'; choose from {', '.join(places)}")
-    if year not in {int(y) for y in knowledge.years}:
-        raise InputError(None, "--year", f"{year} is outside the model years")
+    check_region_year(knowledge, region, year)
     target = Target(region, year)
     if method == "tornado":
         table = tornado(knowledge, target)

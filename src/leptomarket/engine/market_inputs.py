@@ -126,6 +126,11 @@ class MarketAssembler:
         self.pipeline_index = np.array(
             [therapies.index(t) for t in pipeline_therapies(knowledge)], dtype=np.int64
         )
+        groups = knowledge.labels("group")
+        group_of = np.array(
+            [groups.index(g) for g in therapy_attribute(knowledge, "group")], dtype=np.int64
+        )
+        self.pair_group = group_of[self.pairs.therapy]
 
     def success(self, values: np.ndarray, risk_adjusted: bool, point: bool) -> np.ndarray:
         """Per draw and therapy: 1/0 market entry, or its probability when risk-adjusted."""
@@ -144,12 +149,7 @@ class MarketAssembler:
     ) -> MarketInputs:
         get = self.draws.array
         pairs = self.pairs
-        group_of = [
-            self.knowledge.labels("group").index(g)
-            for g in therapy_attribute(self.knowledge, "group")
-        ]
-        group_index = np.array(group_of, dtype=np.int64)[pairs.therapy]
-        group_share = get(values, "market.group_share")[:, :, pairs.segment, group_index]
+        group_share = get(values, "market.group_share")[:, :, pairs.segment, self.pair_group]
         share = get(values, "market.within_group_share")[:, :, pairs.segment, pairs.therapy]
         # Only launching therapies follow a launch curve; the others never use it.
         launch_year = get(values, "market.launch_year")
