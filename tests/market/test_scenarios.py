@@ -163,3 +163,13 @@ def test_compare_runs_each_scenario(tmp_path):
     assert result.exit_code == 0, result.output
     header = result.stdout.splitlines()[0]
     assert header == "measure,base,more_group_one"
+
+
+def test_compare_rejects_an_unknown_region(tmp_path):
+    result = CliRunner().invoke(
+        app,
+        ["compare", "base", "--indication", "template", "--region", "XX", "--no-store"],
+    )
+    assert result.exit_code != 0
+    assert "unknown 'XX'" in result.output
+    assert "Traceback" not in result.output

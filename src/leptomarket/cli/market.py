@@ -45,10 +45,10 @@ ScenarioOption = Annotated[
 ]
 
 
-def check_region_year(knowledge: Knowledge, region: str, year: int) -> None:
-    """``--region`` must be a country or region and ``--year`` a model year."""
+def check_region_year(knowledge: Knowledge, region: str, year: int | None = None) -> None:
+    """``--region`` must be a country or region and ``--year`` (if given) a model year."""
     first, last = knowledge.indication.years
-    if not first <= year <= last:
+    if year is not None and not first <= year <= last:
         raise InputError(None, "--year", f"{year} is outside the model years {first}-{last}")
     places = knowledge.labels("country") + list(knowledge.indication.regions)
     if region not in places:
@@ -120,6 +120,7 @@ def compare(
 ) -> None:
     """Compare scenarios side by side (same seed: differences come from the scenarios)."""
     knowledge = load_indication(indication)
+    check_region_year(knowledge, region)
     settings = run_settings(draws, seed, method)
     summaries: dict[str, pd.DataFrame] = {}
     for name in scenarios:
