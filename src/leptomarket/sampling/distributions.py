@@ -23,7 +23,8 @@ Inverse CDFs map unit-hypercube draws to values. Beta and gamma quantiles are
 tabulated once per input on a grid in normal-score space and interpolated
 (relative error below 1e-6 for shape parameters of 2 or more, below 1e-4 for
 smaller shapes; see tests), because exact inversion costs ~1 µs per number and
-a 100k-draw run needs tens of millions of them.
+a 100k-draw run needs tens of millions of them. Tables are built once per shape
+and cached in memory and on disk (``sampling.quantile_cache``).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ import numpy as np
 from scipy import special, stats
 
 from leptomarket.errors import InputError
+from leptomarket.sampling.quantile_cache import cached_table
 
 #: Normal scores at which beta/gamma quantile functions are tabulated.
 _Z_GRID = np.linspace(-8.5, 8.5, 8193)
@@ -185,10 +187,14 @@ def _tabulated_ppf(ppf_on_grid: np.ndarray, u: np.ndarray) -> np.ndarray:
 
 
 def _tabulate(marginal: Marginal) -> np.ndarray:
+    """Quantile table of a beta, PERT or gamma input; unit-scale tables are cached by shape."""
     p = marginal.params
     if marginal.family == "gamma":
-        return special.gammaincinv(p[0], _U_GRID) * p[1]
-    return special.betaincinv(p[0], p[1], _U_GRID)
+        unit = cached_table("gamma", (p[0],), _U_GRID, lambda: special.gammaincinv(p[0], _U_GRID))
+        return unit * p[1]
+    return cached_table(
+        "beta", (p[0], p[1]), _U_GRID, lambda: special.betaincinv(p[0], p[1], _U_GRID)
+    )
 
 
 class QuantileMap:
