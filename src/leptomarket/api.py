@@ -12,8 +12,13 @@ from pathlib import Path
 import pandas as pd
 
 from leptomarket import __version__
+from leptomarket.engine.budget_impact import budget_impact_tables
+from leptomarket.engine.capacity import capacity_table, diagnostics_delivery_market
+from leptomarket.engine.feasibility import feasibility_table
 from leptomarket.engine.forecast import ForecastResult, run_forecast
+from leptomarket.engine.opportunities import opportunity_table
 from leptomarket.engine.run import EpiResult, Progress, RunSettings, run_epidemiology, run_id
+from leptomarket.engine.value import value_tables
 from leptomarket.knowledge.loader import load_indication
 from leptomarket.knowledge.model import Knowledge
 from leptomarket.scenarios.scenario import base_scenario, load_scenario
@@ -94,3 +99,51 @@ def run_market_forecast(
     if store:
         store_run(record, summary, knowledge, db)
     return record, result, summary
+
+
+def decision_forecast(
+    settings: RunSettings,
+    scenario: str | Path | None = None,
+    indication: str | Path = "lm",
+    db: str | Path | None = None,
+    store: bool = False,
+    knowledge: Knowledge | None = None,
+    progress: Progress | None = None,
+) -> ForecastResult:
+    """The forecast whose kept draws the decision views read (stored only if ``store``)."""
+    _, result, _ = run_market_forecast(
+        settings, scenario, indication, db, store, knowledge, progress
+    )
+    return result
+
+
+def asset_value(result: ForecastResult, **options: object) -> dict[str, pd.DataFrame]:
+    """rNPV of pipeline assets and company portfolios (see ``engine.value.value_tables``)."""
+    return value_tables(result, **options)
+
+
+def budget_impact(
+    result: ForecastResult, therapy: str, **options: object
+) -> dict[str, pd.DataFrame]:
+    """Budget impact of ``therapy`` for a plan (see ``engine.budget_impact``)."""
+    return budget_impact_tables(result, therapy, **options)
+
+
+def trial_feasibility(result: ForecastResult, **options: object) -> pd.DataFrame:
+    """Eligible patients and months to enrol a trial (see ``engine.feasibility``)."""
+    return feasibility_table(result, **options)
+
+
+def white_space(result: ForecastResult, **options: object) -> pd.DataFrame:
+    """Segment x country white-space ranking (see ``engine.opportunities``)."""
+    return opportunity_table(result, **options)
+
+
+def provider_capacity(result: ForecastResult, **options: object) -> pd.DataFrame:
+    """Work-ups, tests and procedures per catchment (see ``engine.capacity``)."""
+    return capacity_table(result, **options)
+
+
+def diagnostics_market(result: ForecastResult) -> pd.DataFrame:
+    """CSF liquid-biopsy and intra-CSF delivery volumes and revenue (see ``engine.capacity``)."""
+    return diagnostics_delivery_market(result)

@@ -35,7 +35,7 @@ def root(
 
 def _register() -> None:
     # Imported here so each command module can import ``app`` without a cycle.
-    from leptomarket.cli import epi, knowledge, market, report, trials  # noqa: F401
+    from leptomarket.cli import decisions, epi, knowledge, market, report, trials  # noqa: F401
 
 
 _register()

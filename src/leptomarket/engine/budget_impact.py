@@ -45,7 +45,10 @@ def therapy_label(result: ForecastResult, therapy: str) -> str:
         if therapy in (label, k.display_name("therapy", label)):
             return label
     raise InputError(
-        None, "--therapy", f"{therapy!r}: unknown therapy; `leptomarket sources` lists them"
+        None,
+        "--therapy",
+        f"{therapy!r}: unknown therapy; give a label or name from the indication "
+        "(e.g. trastuzumab_deruxtecan)",
     )
 
 

@@ -1,4 +1,4 @@
-"""White space: segment x country cells ranked by treated LM patients without a CNS-active targeted option.
+"""White space: segment x country cells ranked by patients without a CNS-active targeted option.
 
 Columns, each shown so the ranking can be checked:
 
