@@ -29,6 +29,7 @@ from leptomarket.errors import LeptomarketError
 from leptomarket.knowledge.loader import load_indication
 from leptomarket.knowledge.model import Knowledge
 from leptomarket.report import figures
+from leptomarket.report.decisions import decision_findings, finding_lines
 from leptomarket.report.tables import (
     FUNNEL_METRICS,
     assumption_table,
@@ -186,6 +187,7 @@ SECTION_TITLES = {
     "pipeline": "Pipeline launches and their risk",
     "scenarios": "Scenario comparison",
     "sensitivity": "Sensitivity: which inputs matter",
+    "decisions": "Decision views: investors, payers, pharma, providers",
     "landscape": "Pipeline landscape (ClinicalTrials.gov)",
     "methods": "Methods and assumptions",
     "sources": "Sources",
@@ -748,6 +750,121 @@ def _sensitivity_section(data: ReportData, region: str) -> Section:
     return section
 
 
+def _interval_table(
+    sheet: str, title: str, frame: pd.DataFrame, note: str, fmt: str
+) -> ReportTable:
+    formats = {c: fmt for c in ("mean", "p05", "p50", "p95") if c in frame.columns}
+    formats |= {"year": "year"} if "year" in frame.columns else {}
+    return ReportTable(
+        sheet=sheet,
+        title=title,
+        frame=frame.drop(columns=[c for c in ("p50",) if c in frame.columns]),
+        formats=formats,
+        headers={"p05": "5th pct", "p95": "95th pct", "mean": "Mean"},
+        note=note,
+    )
+
+
+def _decisions_section(data: ReportData, region: str) -> Section:
+    result = data.result
+    assert result is not None
+    year = 2030 if 2030 in report_years(data.knowledge) else report_years(data.knowledge)[-1]
+    found = decision_findings(result, region)
+    value = found["value"]["assets"].copy()
+    money = ["expected_npv_usd", "p05_usd", "p50_usd", "p95_usd"]
+    value[money] = value[money] / 1e6
+    tables = [
+        ReportTable(
+            sheet="d_value",
+            title="Investors: risk-adjusted NPV of pipeline assets (USD M)",
+            frame=value.drop(columns=["p50_usd"]),
+            formats={**dict.fromkeys(money, "dec1"), "probability_npv_positive": "pct"},
+            headers={
+                "expected_npv_usd": "Expected NPV (rNPV)",
+                "p05_usd": "5th pct",
+                "p95_usd": "95th pct",
+                "probability_npv_positive": "P(NPV > 0)",
+            },
+            note="LM revenue only, to the model horizon; trial costs by stage (Martin 2017), "
+            "finance shares (Ledley 2020), discount rate 8-12%.",
+        )
+    ]
+    if found["budget"] is not None:
+        total = found["budget"]["total"]
+        tables.append(
+            _interval_table(
+                "d_budget_impact",
+                f"Payers: budget impact of {found['budget_asset']}, 1M members, "
+                f"{found['budget_years'][0]}-{found['budget_years'][1]} (USD)",
+                total.assign(uptake=total["uptake"] * 100),
+                "Sum over the horizon (budget_impact_usd) and average per member per month.",
+                "dec2",
+            )
+        )
+    names = {m: m.replace("_", " ") for m in found["feasibility"]["metric"]}
+    tables.append(
+        _interval_table(
+            "d_feasibility",
+            f"Pharma: enrolling 60 {found['segment']} LM patients at 20 sites",
+            found["feasibility"].assign(metric=found["feasibility"]["metric"].map(names)),
+            "Unger 2019 eligibility and Unger 2021 consent; a site sees 0.5% of national patients.",
+            "dec1",
+        )
+    )
+    tables.append(
+        ReportTable(
+            sheet="d_white_space",
+            title=f"Pharma: white space, {region} (top 5)",
+            frame=found["white_space"],
+            formats={
+                "year": "year",
+                "treated_patients": "int",
+                "share_with_targeted_option": "pct",
+                "patients_without_targeted_option": "int",
+                "drug_usd_per_treated_patient": "int",
+                "trials": "int",
+                "active_trials": "int",
+                "pipeline_assets": "int",
+                "rank": "int",
+            },
+            note="Ranked by treated patients without a CNS-active targeted option.",
+        )
+    )
+    capacity = found["capacity"]
+    tables.append(
+        _interval_table(
+            "d_capacity",
+            "Providers: LM work-ups, tests and procedures per 1M people",
+            capacity.assign(metric=capacity["metric"].str.replace("_", " ")),
+            "Counts per year for a catchment of 1,000,000 people.",
+            "dec1",
+        )
+    )
+    market = found["market"]
+    market = market[(market["place"] == region) & market["year"].isin(report_years(data.knowledge))]
+    tables.append(
+        _interval_table(
+            "d_diagnostics",
+            f"CSF diagnostics and intra-CSF delivery markets, {region}",
+            market.assign(
+                market=market["market"].str.replace("_", " "),
+                metric=market["metric"].str.replace("_", " "),
+            ),
+            "Beside the drug market, never added to it. Revenue in USD.",
+            "int",
+        )
+    )
+    return Section(
+        anchor="decisions",
+        title=SECTION_TITLES["decisions"],
+        paragraphs=[
+            "Findings computed from the reported run's draws (see docs/decisions.md):",
+            *finding_lines(found, region, year),
+        ],
+        tables=tables,
+    )
+
+
 def report_sections(data: ReportData) -> list[Section]:
     """The report's sections, in order (executive summary to sources)."""
     region = primary_region(data.knowledge)
@@ -759,6 +876,7 @@ def report_sections(data: ReportData) -> list[Section]:
         _pipeline_section(data, region),
         _scenario_section(data, region),
         *([_sensitivity_section(data, region)] if data.tornado is not None else []),
+        *([_decisions_section(data, region)] if data.result is not None else []),
         _landscape_section(data),
         _methods_section(data),
         _sources_section(data),
