@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import duckdb
 import numpy as np
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -161,8 +163,13 @@ def test_compare_runs_each_scenario(tmp_path):
         ],
     )
     assert result.exit_code == 0, result.output
-    header = result.stdout.splitlines()[0]
-    assert header == "measure,base,more_group_one"
+    frame = pd.read_csv(io.StringIO(result.stdout))
+    assert list(frame.columns) == ["scenario", "measure", "unit", "year", "mean", "p05", "p95"]
+    assert set(frame["scenario"]) == {"base", "more_group_one"}
+    # Numbers, not "393.6 (154.9–718.2)" text; intervals bracket the mean.
+    assert pd.api.types.is_float_dtype(frame["mean"])
+    money = frame[frame["unit"] == "USD million"]
+    assert (money["p05"] <= money["mean"]).all() and (money["mean"] <= money["p95"]).all()
 
 
 def test_compare_rejects_an_unknown_region(tmp_path):

@@ -13,12 +13,16 @@ import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from leptomarket.engine.run import RunSettings
 from leptomarket.errors import InputError, LeptomarketError
 
-console = Console()
-err_console = Console(stderr=True)
+#: Piped output is as complete as terminal output: off a terminal, Rich would cut
+#: tables to 80 columns, so the width is unbounded (tables take their content's width).
+UNBOUNDED = 100_000
+console = Console(width=None if sys.stdout.isatty() else UNBOUNDED)
+err_console = Console(stderr=True, width=None if sys.stderr.isatty() else UNBOUNDED)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -71,7 +75,9 @@ def handle_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except LeptomarketError as exc:
-            err_console.print(f"[bold red]error:[/bold red] {exc}", highlight=False, soft_wrap=True)
+            # The message is plain text: never read as Rich markup ("[low 0.1, high 0.5]").
+            message = Text.assemble(("error:", "bold red"), " ", str(exc))
+            err_console.print(message, highlight=False, soft_wrap=True)
             raise typer.Exit(code=2) from None
 
     return wrapper  # type: ignore[return-value]

@@ -36,6 +36,7 @@ from leptomarket.report.tables import (
     headline,
     market_table,
     scenario_comparison,
+    scenario_comparison_numbers,
     with_risk_adjusted,
 )
 
@@ -129,11 +130,11 @@ def compare(
                 settings, scenario=name, knowledge=knowledge, db=db, store=store, progress=progress
             )
         summaries[record.scenario] = summary
-    table = scenario_comparison(summaries, region, knowledge)
     if fmt is OutputFormat.table:
+        table = scenario_comparison(summaries, region, knowledge)
         console.print(rich_table(table, f"Scenario comparison, {region}"))
         return
-    write_frame(table, fmt, out)
+    write_frame(scenario_comparison_numbers(summaries, region, knowledge), fmt, out)
 
 
 @app.command()

@@ -153,6 +153,66 @@ def scenario_comparison(
     return frame.reset_index()
 
 
+def scenario_comparison_numbers(
+    summaries: dict[str, pd.DataFrame], region: str, knowledge: Knowledge
+) -> pd.DataFrame:
+    """The scenario comparison as numbers: one row per scenario, measure and year.
+
+    Columns: scenario, measure, unit, year, mean, p05, p95 (money in USD
+    million, CAGR as a fraction), for CSV, JSON and Parquet output.
+    """
+    years = knowledge.indication.report_years or [int(knowledge.years[-1])]
+    first, last = years[0], years[-1]
+    rows = []
+    for name, summary in summaries.items():
+        series = {
+            ("drug market", "USD million"): (
+                pick(summary, "revenue", region, "market", "drug"),
+                MILLION,
+            ),
+            ("risk-adjusted drug market", "USD million"): (
+                pick(summary, "revenue_risk_adjusted", region, "market", "drug"),
+                MILLION,
+            ),
+            ("diagnosed LM cases", "cases"): (
+                pick(summary, "diagnosed_cases", region, "total", "all"),
+                1.0,
+            ),
+            ("treated LM patients", "patients"): (
+                pick(summary, "treated_cases", region, "total", "all"),
+                1.0,
+            ),
+        }
+        for (measure, unit), (frame, scale) in series.items():
+            for year in (first, last):
+                row = frame.loc[year]
+                rows.append(
+                    {
+                        "scenario": name,
+                        "measure": measure,
+                        "unit": unit,
+                        "year": int(year),
+                        "mean": float(row["mean"]) / scale,
+                        "p05": float(row["p05"]) / scale,
+                        "p95": float(row["p95"]) / scale,
+                    }
+                )
+        drug = series[("drug market", "USD million")][0]
+        growth = cagr(drug.loc[first, "mean"], drug.loc[last, "mean"], last - first)
+        rows.append(
+            {
+                "scenario": name,
+                "measure": f"drug market CAGR {first}-{last}",
+                "unit": "fraction",
+                "year": int(last),
+                "mean": growth,
+                "p05": float("nan"),
+                "p95": float("nan"),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
 # --- Numeric tables for the report (numbers kept as numbers; faces format them) ---
 
 #: Epidemiology metrics of the funnel, in funnel order, with their display labels.

@@ -1,0 +1,37 @@
+"""Output that is piped or carries brackets is printed in full and verbatim."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+import typer
+
+from leptomarket.cli.common import handle_errors
+from leptomarket.errors import InputError
+
+RUN = "from leptomarket.cli.main import app; app()"
+
+
+def test_piped_tables_are_not_cut_to_80_columns():
+    done = subprocess.run(
+        [sys.executable, "-c", RUN, "sources"], capture_output=True, text=True, check=True
+    )
+    assert "…" not in done.stdout
+    assert max(len(line) for line in done.stdout.splitlines()) > 80
+
+
+def test_error_messages_are_plain_text_not_markup(capsys):
+    reason = "value 2 lies outside [low 0.1, high 0.5]; key [/red] kept"
+
+    @handle_errors
+    def failing() -> None:
+        raise InputError("f.yaml", "values[0]", reason)
+
+    with pytest.raises(typer.Exit) as exit_info:
+        failing()
+    assert exit_info.value.exit_code == 2
+    err = capsys.readouterr().err
+    assert "[low 0.1, high 0.5]" in err and "[/red]" in err
+    assert "error:" in err
