@@ -221,3 +221,15 @@ def test_summary_frame_is_not_modified(template_report):
     summary = template_report.data.summary
     assert isinstance(summary, pd.DataFrame)
     assert list(summary.columns[:5]) == ["metric", "country", "year", "level", "key"]
+
+
+def test_summary_shows_the_point_estimate_beside_the_mean(template_report):
+    text = html_text(template_report)
+    assert "Two base cases" in text and "--draws 0" in text
+    point = template_report.data.point_summary
+    assert point is not None and (point["p05"] == point["p95"]).all()
+
+
+def test_decision_section_states_computed_findings(template_report):
+    text = html_text(template_report)
+    assert "Decision views" in text and "Pharma: enrolling 60" in text

@@ -178,7 +178,7 @@ def epi(
         int | None,
         typer.Option("--year", help="Year shown in the table view (default 2024, else the last)."),
     ] = None,
-    draws: DrawsOption = 0,
+    draws: DrawsOption = 1000,
     seed: SeedOption = DEFAULT_SEED,
     method: MethodOption = "mc",
     fmt: FormatOption = OutputFormat.table,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -151,6 +151,9 @@ class ReportData:
         Pipeline landscape tables (``None`` when unavailable).
     snapshot
         Facts about the trial snapshot behind the landscape (source, date, counts).
+    point_summary
+        Summary of the same scenario with every input at its point value
+        (``--draws 0``), shown beside the Monte Carlo mean; optional.
     tornado, sobol
         Sensitivity of the last report year's risk-adjusted drug market to each
         parameter (see :mod:`leptomarket.engine.sensitivity`); optional.
@@ -166,6 +169,7 @@ class ReportData:
     snapshot: dict[str, Any] | None = None
     tornado: pd.DataFrame | None = None
     sobol: pd.DataFrame | None = None
+    point_summary: pd.DataFrame | None = None
     created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
@@ -205,6 +209,25 @@ def _names(knowledge: Knowledge, dimension: str) -> dict[str, str]:
     return {
         label: knowledge.display_name(dimension, label) for label in knowledge.labels(dimension)
     }
+
+
+def _point_paragraph(data: ReportData, region: str, first: int, last: int) -> list[str]:
+    """The point estimate beside the Monte Carlo mean, and why they differ."""
+    if data.point_summary is None:
+        return []
+    mean = headline_values(data.summary, region, data.knowledge).set_index(["measure", "year"])
+    point = headline_values(data.point_summary, region, data.knowledge)
+    point = point.set_index(["measure", "year"])
+    mean_first = _money(mean.loc[("Drug market", first), "mean"])
+    return [
+        f"Two base cases: the Monte Carlo mean is {mean_first} "
+        f"in {first} and {_money(mean.loc[('Drug market', last), 'mean'])} in {last}; the point "
+        f"estimate (every input at its point value, `--draws 0`, as in the tornado) is "
+        f"{_money(point.loc[('Drug market', first), 'mean'])} and "
+        f"{_money(point.loc[('Drug market', last), 'mean'])}. They differ because the market "
+        "multiplies right-skewed inputs (LM risk, months on therapy, prices): the mean of a "
+        "product of skewed inputs exceeds the product of their point values.",
+    ]
 
 
 def _summary_section(data: ReportData, region: str) -> Section:
@@ -248,6 +271,7 @@ def _summary_section(data: ReportData, region: str) -> Section:
         "radiotherapy and supportive care are reported apart).",
         "Risk-adjusted values weight each pipeline therapy by its probability of success; "
         "the mean and interval draw launches at random with that probability.",
+        *_point_paragraph(data, region, first, last),
         f"Scenario '{data.record.scenario}', {data.record.n_draws:,} draws "
         f"({data.record.method}), seed {data.record.seed}. "
         "Money is in US dollars per year (nominal list-price based revenue); cases are "
@@ -1001,6 +1025,9 @@ def run_report(
     except LeptomarketError:
         landscape, snapshot = None, None
     target = Target(primary_region(knowledge), report_years(knowledge)[-1])
+    _, _, point_summary = run_market_forecast(
+        replace(settings, n_draws=0), scenario, knowledge=knowledge, db=db, store=False
+    )
     with bar("sensitivity") as _:
         tornado_table = tornado(knowledge, target)
         sobol_table = sobol_indices(knowledge, target, seed=settings.seed)
@@ -1015,6 +1042,7 @@ def run_report(
         snapshot=snapshot,
         tornado=tornado_table,
         sobol=sobol_table,
+        point_summary=point_summary,
     )
     html_path, xlsx_path = build_report(out_dir, data)
     return ReportOutcome(html_path, xlsx_path, headline_text(data), data)
