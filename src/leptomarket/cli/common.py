@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from collections.abc import Callable
 from enum import StrEnum
@@ -60,10 +61,29 @@ StoreOption = Annotated[bool, typer.Option("--store/--no-store", help="Store the
 DEFAULT_SEED = 20260101
 
 
+#: Largest --draws accepted (memory is bounded, but time is not); override by environment.
+MAX_DRAWS = 1_000_000
+
+
+def max_draws() -> int:
+    """The --draws limit: ``LEPTOMARKET_MAX_DRAWS`` if set to a positive integer, else 1,000,000."""
+    setting = os.environ.get("LEPTOMARKET_MAX_DRAWS", "")
+    if setting.isdigit() and int(setting) > 0:
+        return int(setting)
+    return MAX_DRAWS
+
+
 def run_settings(draws: int, seed: int, method: str) -> RunSettings:
     """Sampling settings from CLI options (the method is checked here)."""
     if method not in ("mc", "lhs", "sobol"):
         raise InputError(None, "--method", f"must be mc, lhs or sobol, got '{method}'")
+    limit = max_draws()
+    if draws > limit:
+        raise InputError(
+            None, "--draws", f"{draws:,} is above the maximum {limit:,} (set LEPTOMARKET_MAX_DRAWS)"
+        )
+    if not 0 <= seed < 2**63:
+        raise InputError(None, "--seed", f"{seed} must be between 0 and 2**63 - 1")
     return RunSettings(n_draws=draws, seed=seed, method=method)
 
 

@@ -63,7 +63,12 @@ def forecast(
     draws: DrawsOption = 1000,
     seed: SeedOption = DEFAULT_SEED,
     method: MethodOption = "mc",
-    year: Annotated[int, typer.Option("--year", help="Year shown in the table view.")] = 2034,
+    year: Annotated[
+        int | None,
+        typer.Option(
+            "--year", help="Year shown in the table view (default: the last report year)."
+        ),
+    ] = None,
     region: Annotated[str, typer.Option("--region", help="Country or region shown.")] = "7MM",
     fmt: FormatOption = OutputFormat.table,
     out: OutOption = None,
@@ -74,6 +79,8 @@ def forecast(
     """Market forecast: patients and revenue by therapy, class, company, country and year."""
     knowledge = load_indication(indication)
     settings = run_settings(draws, seed, method)
+    if year is None:
+        year = int((knowledge.indication.report_years or [knowledge.years[-1]])[-1])
     check_region_year(knowledge, region, year)
     with draw_progress(draws, "forecast") as progress:
         record, _, summary = run_market_forecast(

@@ -32,8 +32,19 @@ def default_db_path() -> Path:
 
 
 def resolve_db_path(path: str | Path | None) -> Path:
-    """An explicit path wins over the environment variable and the default."""
-    return Path(path).expanduser() if path else default_db_path()
+    """An explicit path wins over the environment variable and the default.
+
+    Raises StoreError for an empty path or a directory (``--db ""`` would
+    otherwise mean the current directory).
+    """
+    if path is None:
+        return default_db_path()
+    if not str(path).strip():
+        raise StoreError("--db is empty: give the path of a DuckDB store file")
+    resolved = Path(path).expanduser()
+    if resolved.is_dir():
+        raise StoreError(f"--db {resolved} is a directory: give the path of a store file")
+    return resolved
 
 
 def connect(path: str | Path | None = None, read_only: bool = False) -> duckdb.DuckDBPyConnection:
