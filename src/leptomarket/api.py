@@ -86,7 +86,7 @@ def run_market_forecast(
     InputError and nothing is stored. The run is stored in one transaction.
     """
     knowledge = knowledge or load_indication(indication)
-    chosen = load_scenario(knowledge, scenario) if scenario else base_scenario()
+    chosen = load_scenario(knowledge, scenario) if scenario is not None else base_scenario()
     settings = replace(settings, scenario=chosen.name)
     result = run_forecast(knowledge, settings, scenario=chosen, progress=progress)
     summary = result.summary()

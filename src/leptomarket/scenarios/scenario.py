@@ -193,6 +193,8 @@ def load_scenario(knowledge: Knowledge, name_or_path: str | Path) -> Scenario:
         Naming the file, the key and the reason (unknown parameter, label,
         lever, missing source/assumption...).
     """
+    if not str(name_or_path).strip():
+        raise InputError(None, "--scenario", "is empty; give a bundled scenario name or a path")
     candidate = Path(name_or_path)
     if candidate.suffix in (".yaml", ".yml") or candidate.exists():
         path = candidate
