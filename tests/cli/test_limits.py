@@ -32,12 +32,12 @@ def test_refused_with_the_option_named(args, words):
 
 def test_draws_limit_follows_the_environment():
     result = run("epi", "--draws", "500", "--no-store", env={"LEPTOMARKET_MAX_DRAWS": "100"})
-    assert result.exit_code == 2 and "maximum 100" in result.output
+    assert result.exit_code == 2 and "[0, 100]" in result.output
 
 
 def test_db_that_is_a_directory_is_refused(tmp_path):
     result = run("epi", "--draws", "0", "--db", str(tmp_path))
-    assert result.exit_code == 2 and "is a directory" in result.output
+    assert result.exit_code == 2 and "is a folder" in result.output
 
 
 def test_forecast_default_year_fits_the_indication():

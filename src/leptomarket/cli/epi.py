@@ -22,6 +22,7 @@ from leptomarket.cli.common import (
     OutputFormat,
     SeedOption,
     StoreOption,
+    check_out_format,
     console,
     err_console,
     handle_errors,
@@ -56,7 +57,10 @@ def parse_countries(text: str | None, knowledge: Knowledge) -> list[str]:
     if not text:
         return all_countries
     chosen: list[str] = []
-    for token in (t.strip() for t in text.split(",") if t.strip()):
+    tokens = [t.strip() for t in text.split(",") if t.strip()]
+    if not tokens:
+        raise InputError(None, "--countries", f"names no country or region: '{text}'")
+    for token in tokens:
         if token in knowledge.indication.regions:
             chosen.extend(knowledge.indication.regions[token])
         elif token.upper() in all_countries:
@@ -188,8 +192,9 @@ def epi(
     store: StoreOption = True,
 ) -> None:
     """Epidemiology forecast: incident, diagnosed and treated LM cases."""
-    knowledge = load_indication(indication)
     settings = run_settings(draws, seed, method)
+    check_out_format(fmt, out)
+    knowledge = load_indication(indication)
     chosen = parse_countries(countries, knowledge)
     wanted_years = parse_years(years, knowledge) if years else [int(y) for y in knowledge.years]
     first, last = knowledge.indication.years

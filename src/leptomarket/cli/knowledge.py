@@ -6,9 +6,11 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from leptomarket.cli.common import console, err_console, handle_errors
 from leptomarket.cli.main import app
+from leptomarket.errors import InputError
 from leptomarket.knowledge.loader import collect, indication_root
 from leptomarket.knowledge.model import Knowledge, Parameter
 
@@ -29,7 +31,7 @@ def validate(
     warnings = [i for i in issues if i.level == "warning"]
     for issue in issues:
         colour = "red" if issue.level == "error" or strict else "yellow"
-        err_console.print(f"[{colour}]{issue}[/{colour}]", highlight=False)
+        err_console.print(Text(str(issue), style=colour), highlight=False, soft_wrap=True)
     failed = bool(errors) or (strict and bool(warnings))
     if knowledge is not None:
         n_rows = sum(len(p.rows) for p in knowledge.parameters.values())
@@ -46,7 +48,7 @@ def validate(
 def _parameter_table(knowledge: Knowledge, parameter: Parameter) -> Table:
     spec = parameter.spec
     table = Table(
-        title=f"{parameter.name} — {spec.description} [{spec.unit}; {spec.distribution}]",
+        title=Text(f"{parameter.name} — {spec.description} [{spec.unit}; {spec.distribution}]"),
         title_justify="left",
         header_style="bold",
     )
@@ -69,7 +71,7 @@ def _parameter_table(knowledge: Knowledge, parameter: Parameter) -> Table:
             provenance.append(f"ASSUMPTION: {assumption}")
         if row.note:
             provenance.append(f"note: {row.note}")
-        table.add_row(
+        cells = (
             labels,
             f"{row.value:g}",
             "" if row.low is None else f"{row.low:g}",
@@ -77,6 +79,7 @@ def _parameter_table(knowledge: Knowledge, parameter: Parameter) -> Table:
             "" if row.year is None else str(row.year),
             "\n".join(provenance),
         )
+        table.add_row(*(Text(cell) for cell in cells))
     return table
 
 
@@ -92,15 +95,15 @@ def sources(
     knowledge, issues = collect(indication_root(indication))
     if knowledge is None:
         for issue in issues:
-            err_console.print(str(issue), highlight=False)
+            err_console.print(Text(str(issue)), highlight=False, soft_wrap=True)
         raise typer.Exit(code=1)
     if parameter is None:
-        table = Table(title=f"{knowledge.indication.title}: parameters", header_style="bold")
+        table = Table(title=Text(f"{knowledge.indication.title}: parameters"), header_style="bold")
         for column in ("parameter", "unit", "dimensions", "distribution", "values", "assumptions"):
             table.add_column(column)
         for p in knowledge.parameters.values():
             assumed = sum(1 for r in p.rows if p.assumption_of(r))
-            table.add_row(
+            cells = (
                 p.name,
                 p.spec.unit,
                 ", ".join(p.dims) or "-",
@@ -108,6 +111,7 @@ def sources(
                 str(len(p.rows)),
                 str(assumed),
             )
+            table.add_row(*(Text(cell) for cell in cells))
         console.print(table)
         console.print("[dim]Name a parameter to see its values and sources.[/dim]")
         return
@@ -115,10 +119,10 @@ def sources(
         p for name, p in knowledge.parameters.items() if name.startswith(parameter)
     ]
     if not matches:
-        err_console.print(
-            f"[red]error:[/red] no parameter named '{parameter}'. Known: "
-            + ", ".join(knowledge.parameters)
+        raise InputError(
+            None,
+            "parameter",
+            f"no parameter named '{parameter}'. Known: " + ", ".join(knowledge.parameters),
         )
-        raise typer.Exit(code=2)
     for match in matches:
         console.print(_parameter_table(knowledge, match))

@@ -29,8 +29,14 @@ def root(
     version: bool = typer.Option(
         False, "--version", callback=_version_callback, is_eager=True, help="Show the version."
     ),
+    debug: bool = typer.Option(
+        False, "--debug", help="Show the traceback of an error (or set LEPTOMARKET_DEBUG=1)."
+    ),
 ) -> None:
     """leptomarket command-line interface."""
+    from leptomarket.cli.common import set_debug
+
+    set_debug(debug)
 
 
 def _register() -> None:

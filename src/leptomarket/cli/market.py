@@ -19,6 +19,8 @@ from leptomarket.cli.common import (
     OutputFormat,
     SeedOption,
     StoreOption,
+    check_out_format,
+    check_seed,
     console,
     err_console,
     handle_errors,
@@ -46,6 +48,16 @@ ScenarioOption = Annotated[
 ]
 
 
+def default_region(knowledge: Knowledge, region: str | None) -> str:
+    """``--region`` as given, else 7MM when the indication defines it, else its first region."""
+    if region is not None:
+        return region
+    regions = list(knowledge.indication.regions)
+    if "7MM" in regions or not regions:
+        return "7MM" if "7MM" in regions else knowledge.labels("country")[0]
+    return regions[0]
+
+
 def check_region_year(knowledge: Knowledge, region: str, year: int | None = None) -> None:
     """``--region`` must be a country or region and ``--year`` (if given) a model year."""
     first, last = knowledge.indication.years
@@ -54,6 +66,14 @@ def check_region_year(knowledge: Knowledge, region: str, year: int | None = None
     places = knowledge.labels("country") + list(knowledge.indication.regions)
     if region not in places:
         raise InputError(None, "--region", f"unknown '{region}'; choose from {', '.join(places)}")
+
+
+def default_year(knowledge: Knowledge, year: int | None) -> int:
+    """``--year`` as given, else 2034 when the model covers it, else the last model year."""
+    if year is not None:
+        return year
+    first, last = knowledge.indication.years
+    return 2034 if first <= 2034 <= last else last
 
 
 @app.command()
@@ -65,11 +85,14 @@ def forecast(
     method: MethodOption = "mc",
     year: Annotated[
         int | None,
+        typer.Option("--year", help="Year shown in the table view (default 2034, else the last)."),
+    ] = None,
+    region: Annotated[
+        str | None,
         typer.Option(
-            "--year", help="Year shown in the table view (default: the last report year)."
+            "--region", help="Country or region shown (default 7MM, else the first region)."
         ),
     ] = None,
-    region: Annotated[str, typer.Option("--region", help="Country or region shown.")] = "7MM",
     fmt: FormatOption = OutputFormat.table,
     out: OutOption = None,
     indication: IndicationOption = "lm",
@@ -77,10 +100,11 @@ def forecast(
     store: StoreOption = True,
 ) -> None:
     """Market forecast: patients and revenue by therapy, class, company, country and year."""
-    knowledge = load_indication(indication)
     settings = run_settings(draws, seed, method)
-    if year is None:
-        year = int((knowledge.indication.report_years or [knowledge.years[-1]])[-1])
+    check_out_format(fmt, out)
+    knowledge = load_indication(indication)
+    year = default_year(knowledge, year)
+    region = default_region(knowledge, region)
     check_region_year(knowledge, region, year)
     with draw_progress(draws, "forecast") as progress:
         record, _, summary = run_market_forecast(
@@ -119,7 +143,12 @@ def compare(
     draws: DrawsOption = 1000,
     seed: SeedOption = DEFAULT_SEED,
     method: MethodOption = "mc",
-    region: Annotated[str, typer.Option("--region", help="Country or region compared.")] = "7MM",
+    region: Annotated[
+        str | None,
+        typer.Option(
+            "--region", help="Country or region compared (default 7MM, else the first region)."
+        ),
+    ] = None,
     fmt: FormatOption = OutputFormat.table,
     out: OutOption = None,
     indication: IndicationOption = "lm",
@@ -127,9 +156,11 @@ def compare(
     store: StoreOption = True,
 ) -> None:
     """Compare scenarios side by side (same seed: differences come from the scenarios)."""
-    knowledge = load_indication(indication)
-    check_region_year(knowledge, region)
     settings = run_settings(draws, seed, method)
+    check_out_format(fmt, out)
+    knowledge = load_indication(indication)
+    region = default_region(knowledge, region)
+    check_region_year(knowledge, region)
     summaries: dict[str, pd.DataFrame] = {}
     for name in scenarios:
         with draw_progress(draws, f"scenario {name}") as progress:
@@ -150,8 +181,18 @@ def sensitivity(
     method: Annotated[
         str, typer.Option("--method", help="tornado (one at a time) or sobol (global).")
     ] = "tornado",
-    region: Annotated[str, typer.Option("--region", help="Country or region studied.")] = "7MM",
-    year: Annotated[int, typer.Option("--year", help="Year of the drug market studied.")] = 2034,
+    region: Annotated[
+        str | None,
+        typer.Option(
+            "--region", help="Country or region studied (default 7MM, else the first region)."
+        ),
+    ] = None,
+    year: Annotated[
+        int | None,
+        typer.Option(
+            "--year", help="Year of the drug market studied (default 2034, else the last)."
+        ),
+    ] = None,
     n_base: Annotated[int, typer.Option("--n-base", help="Sobol' base sample (power of 2).")] = 256,
     seed: SeedOption = DEFAULT_SEED,
     fmt: FormatOption = OutputFormat.table,
@@ -159,7 +200,11 @@ def sensitivity(
     indication: IndicationOption = "lm",
 ) -> None:
     """Which parameters drive the risk-adjusted drug market (tornado or Sobol' indices)."""
+    check_seed(seed)
+    check_out_format(fmt, out)
     knowledge = load_indication(indication)
+    year = default_year(knowledge, year)
+    region = default_region(knowledge, region)
     check_region_year(knowledge, region, year)
     target = Target(region, year)
     if method == "tornado":

@@ -15,6 +15,7 @@ from leptomarket.cli.common import (
     IndicationOption,
     MethodOption,
     SeedOption,
+    check_output_path,
     console,
     handle_errors,
     run_settings,
@@ -43,8 +44,9 @@ def report(
 ) -> None:
     """Market report: run the scenario and every bundled one, write report.html and .xlsx."""
     started = time.perf_counter()
-    knowledge = load_indication(indication)
     settings = run_settings(draws, seed, method)
+    check_output_path(out, folder=True)
+    knowledge = load_indication(indication)
     outcome = run_report(
         out,
         settings,

@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 from pydantic import ValidationError
 
 from leptomarket.errors import InputError, ValidationFailedError
 from leptomarket.knowledge.model import Issue, Knowledge, Parameter
+from leptomarket.knowledge.safe_yaml import load_yaml
 from leptomarket.knowledge.schema import ROW_FIELDS, IndicationFile, ParameterFile, Source
 
 INDICATION_FILE = "indication.yaml"
@@ -41,16 +41,8 @@ def indication_root(name_or_path: str | Path) -> Path:
 
 
 def read_yaml(path: Path) -> Any:
-    """Parse a YAML file; syntax errors become an InputError with the line."""
-    try:
-        with path.open(encoding="utf-8") as handle:
-            return yaml.safe_load(handle)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else None
-        raise InputError(path, where, f"invalid YAML: {getattr(exc, 'problem', exc)}") from exc
-    except OSError as exc:
-        raise InputError(path, None, f"cannot read: {exc.strerror}") from exc
+    """Parse a YAML file under the safe loader's limits (see :mod:`.safe_yaml`)."""
+    return load_yaml(path)
 
 
 def _pydantic_issues(path: Path, exc: ValidationError, prefix: str = "") -> list[Issue]:
@@ -68,6 +60,8 @@ def _pydantic_issues(path: Path, exc: ValidationError, prefix: str = "") -> list
 def _content_hash(root: Path) -> str:
     digest = hashlib.sha256()
     for path in sorted(root.rglob("*.yaml")):
+        if not path.is_file():
+            continue
         digest.update(str(path.relative_to(root)).encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()

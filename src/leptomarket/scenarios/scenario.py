@@ -194,9 +194,7 @@ def load_scenario(knowledge: Knowledge, name_or_path: str | Path) -> Scenario:
         lever, missing source/assumption...).
     """
     if not str(name_or_path).strip():
-        raise InputError(
-            None, "--scenario", "is empty: give a bundled scenario name or a YAML path"
-        )
+        raise InputError(None, "--scenario", "is empty; give a bundled scenario name or a path")
     candidate = Path(name_or_path)
     if candidate.suffix in (".yaml", ".yml") or candidate.exists():
         path = candidate

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import duckdb
@@ -34,17 +34,21 @@ def default_db_path() -> Path:
 def resolve_db_path(path: str | Path | None) -> Path:
     """An explicit path wins over the environment variable and the default.
 
-    Raises StoreError for an empty path or a directory (``--db ""`` would
-    otherwise mean the current directory).
+    Raises
+    ------
+    StoreError
+        If the path is empty or names a folder (``--db ""`` would otherwise
+        resolve to the current directory).
     """
     if path is None:
-        return default_db_path()
-    if not str(path).strip():
-        raise StoreError("--db is empty: give the path of a DuckDB store file")
-    resolved = Path(path).expanduser()
-    if resolved.is_dir():
-        raise StoreError(f"--db {resolved} is a directory: give the path of a store file")
-    return resolved
+        chosen = default_db_path()
+    else:
+        if str(path).strip() in ("", "."):
+            raise StoreError("--db is empty: give the path of a DuckDB store file")
+        chosen = Path(path).expanduser()
+    if chosen.is_dir():
+        raise StoreError(f"--db {chosen} is a folder: give the path of a DuckDB store file")
+    return chosen
 
 
 def connect(path: str | Path | None = None, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -78,8 +82,14 @@ def transaction(con: duckdb.DuckDBPyConnection, what: str) -> Iterator[None]:
         yield
         con.execute("COMMIT")
     except duckdb.Error as exc:
-        con.execute("ROLLBACK")
+        _rollback(con)
         raise StoreError(f"could not store {what}: {exc}") from exc
     except BaseException:
-        con.execute("ROLLBACK")
+        _rollback(con)
         raise
+
+
+def _rollback(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back without hiding the error that caused it (a failed ROLLBACK is moot)."""
+    with suppress(duckdb.Error):
+        con.execute("ROLLBACK")

@@ -106,11 +106,14 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> 
     if frame.empty:
         return
     con.register("_incoming", frame)
+    columns = ", ".join(f'"{c}"' for c in frame.columns)
     try:
-        columns = ", ".join(f'"{c}"' for c in frame.columns)
         con.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM _incoming")
-    finally:
-        con.unregister("_incoming")
+    except duckdb.Error as exc:
+        # Unregistering inside an aborted transaction fails with "transaction is
+        # aborted", which would hide the real cause; say which table refused what.
+        raise duckdb.Error(f"table {table}: {exc}") from exc
+    con.unregister("_incoming")
 
 
 def write_run(
