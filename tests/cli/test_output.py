@@ -35,3 +35,13 @@ def test_error_messages_are_plain_text_not_markup(capsys):
     err = capsys.readouterr().err
     assert "[low 0.1, high 0.5]" in err and "[/red]" in err
     assert "error:" in err
+
+
+def test_cli_runs_as_a_module():
+    done = subprocess.run(
+        [sys.executable, "-m", "leptomarket.cli.main", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "budget-impact" in done.stdout and "forecast" in done.stdout

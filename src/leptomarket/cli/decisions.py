@@ -33,8 +33,8 @@ from leptomarket.cli.common import (
     run_settings,
     write_frame,
 )
-from leptomarket.cli.epi import draw_progress
 from leptomarket.cli.main import app
+from leptomarket.cli.progress import draw_progress
 from leptomarket.engine.forecast import ForecastResult
 from leptomarket.engine.value import value_tornado
 from leptomarket.errors import InputError

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated
 
 import pandas as pd
 import typer
-from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
 from leptomarket.api import run_epi
 from leptomarket.cli.common import (
@@ -31,8 +28,8 @@ from leptomarket.cli.common import (
     write_frame,
 )
 from leptomarket.cli.main import app
+from leptomarket.cli.progress import draw_progress
 from leptomarket.engine.run import EPI_METRICS
-from leptomarket.engine.run import Progress as ProgressCallback
 from leptomarket.errors import InputError
 from leptomarket.knowledge.loader import load_indication
 from leptomarket.knowledge.model import Knowledge
@@ -73,25 +70,6 @@ def parse_countries(text: str | None, knowledge: Knowledge) -> list[str]:
                 f"regions: {', '.join(knowledge.indication.regions)})",
             )
     return list(dict.fromkeys(chosen))
-
-
-@contextmanager
-def draw_progress(n_draws: int, label: str) -> Iterator[ProgressCallback | None]:
-    """A Rich progress bar over draws (nothing for point runs)."""
-    if n_draws == 0:
-        yield None
-        return
-    with Progress(
-        TextColumn(label),
-        BarColumn(),
-        TextColumn("{task.completed:,}/{task.total:,} draws"),
-        TimeRemainingColumn(),
-        console=err_console,
-        transient=True,
-        disable=not err_console.is_terminal,
-    ) as progress:
-        task = progress.add_task(label, total=n_draws)
-        yield lambda n: progress.advance(task, n)
 
 
 def wide_segment_table(

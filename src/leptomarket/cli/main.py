@@ -45,3 +45,11 @@ def _register() -> None:
 
 
 _register()
+
+
+if __name__ == "__main__":
+    # Run as ``python -m leptomarket.cli.main``: the command modules registered
+    # themselves on the importable module's app, so run that one.
+    from leptomarket.cli.main import app as registered_app
+
+    registered_app()

@@ -28,8 +28,8 @@ from leptomarket.cli.common import (
     run_settings,
     write_frame,
 )
-from leptomarket.cli.epi import draw_progress
 from leptomarket.cli.main import app
+from leptomarket.cli.progress import draw_progress
 from leptomarket.engine.sensitivity import Target, sobol_indices, tornado
 from leptomarket.errors import InputError
 from leptomarket.knowledge.loader import load_indication

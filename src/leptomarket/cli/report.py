@@ -20,9 +20,9 @@ from leptomarket.cli.common import (
     handle_errors,
     run_settings,
 )
-from leptomarket.cli.epi import draw_progress
 from leptomarket.cli.main import app
 from leptomarket.cli.market import ScenarioOption
+from leptomarket.cli.progress import draw_progress
 from leptomarket.knowledge.loader import load_indication
 from leptomarket.report.build import run_report
 
