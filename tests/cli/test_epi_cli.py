@@ -39,12 +39,13 @@ def test_epi_table_shows_country_totals(cli):
     result = cli("epi", "--draws", "0")
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    # 2022 totals: AA (30.25 + 18.15 + 25) = 73.4 incident, x 0.5 = 36.7 diagnosed,
-    # x 0.5 = 18.35 treated; BB 140 incident, x 0.532898 = 74.6, x 0.5 = 37.3.
+    # 2022 totals: AA series count (30.25 + 18.15 + 25) = 73.4 / detection 0.625 =
+    # 117.4 incident, x 0.5 = 58.7 diagnosed, x 0.5 = 29.4 treated; BB 140 / 0.625 =
+    # 224 incident, x 0.532898 = 119.4, x 0.5 = 59.7.
     row = {line.split()[1]: line.split("│")[2:5] for line in lines if line.startswith("│ ")}
-    assert [cell.strip() for cell in row["AA"]] == ["73", "37", "18"]
-    assert [cell.strip() for cell in row["BB"]] == ["140", "75", "37"]
-    assert [cell.strip() for cell in row["ALL"]] == ["213", "111", "56"]
+    assert [cell.strip() for cell in row["AA"]] == ["117", "59", "29"]
+    assert [cell.strip() for cell in row["BB"]] == ["224", "119", "60"]
+    assert [cell.strip() for cell in row["ALL"]] == ["341", "178", "89"]
     assert "LM cases by country, 2022" in result.stdout
     assert "stored as run" in result.stdout
 
@@ -65,7 +66,7 @@ def test_epi_csv_has_a_row_per_country_year_and_segment(cli):
     assert set(frame["country"]) == {"AA", "BB"}
     row = frame[(frame["country"] == "AA") & (frame["year"] == 2021) & (frame["segment"] == "t1_y")]
     assert row[["incident_cases", "diagnosed_cases", "treated_cases"]].iloc[0].tolist() == (
-        pytest.approx([16.5, 8.25, 4.125])
+        pytest.approx([16.5 / 0.625, 8.25 / 0.625, 4.125 / 0.625])
     )
 
 
@@ -108,7 +109,7 @@ def test_epi_json_parses(cli):
     records = json.loads(result.stdout)
     assert len(records) == 18
     assert records[0]["country"] == "AA" and records[0]["segment"] == "t1_x"
-    assert records[0]["incident_cases"] == pytest.approx(25.0)
+    assert records[0]["incident_cases"] == pytest.approx(25.0 / 0.625)
 
 
 def test_epi_parquet_writes_a_file(cli, tmp_path):

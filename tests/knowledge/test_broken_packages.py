@@ -233,16 +233,22 @@ def test_deleted_source_entry_is_reported_for_every_row_citing_it(broken):
     expected = citing_rows("template_synthetic")
     assert len(expected) >= 25  # the 25 rows of the epidemiology files at least
     _, issues = collect(broken("source_deleted"))
-    warned = [i for i in issues if "source key 'template_synthetic'" in i.reason]
+    cited = [i for i in issues if "source key 'template_synthetic'" in i.reason]
+    warned = [i for i in cited if i.check == "sources"]
     assert len(warned) == len(expected)
     assert {Path(i.file).name for i in warned} == {name for name, _ in expected}
+    # The triangulation file's three estimates cite it too, and are named apiece.
+    evidence = [i for i in cited if i.check == "triangulation"]
+    assert [Path(i.file).name for i in evidence] == ["lm_risk_triangulation.yaml"] * 3
 
 
 def test_bad_source_entry_is_dropped_so_citing_rows_warn(broken):
     knowledge, issues = collect(broken("bad_url"))
     assert knowledge is not None
     assert "template_synthetic" not in knowledge.sources
-    warned = [i for i in issues if "source key 'template_synthetic'" in i.reason]
+    warned = [
+        i for i in issues if "source key 'template_synthetic'" in i.reason and i.check == "sources"
+    ]
     assert len(warned) == len(citing_rows("template_synthetic"))
 
 

@@ -34,30 +34,32 @@ def point(template):
 
 
 def test_template_market_by_hand(point):
-    # Country AA, 2020, segment t1_x: incident 25 (= 1000 x 0.25 x 0.10), diagnosis
-    # rate 0.5, treated share 0.5 -> 6.25 treated; group g1 share 0.6 -> 3.75.
+    # Country AA, 2020, segment t1_x: 25 LM as counted in series (= 1000 x 0.25 x 0.10),
+    # diagnosed 25 x work-up 0.8 = 20 (diagnosis applied once), treated share 0.5 -> 10
+    # treated; group g1 share 0.6 -> 6.
     # new_b launches 2020 (year 1 of the analog: 0.25 of its 0.3 peak = 0.075);
     # est_a keeps 0.8 x (1 - 0.075) = 0.74 of the group.
     patients = point.market["patients"][0, 0, 0]
     revenue = point.market["revenue"][0, 0, 0]
-    assert patients[THERAPIES.index("est_a")] == pytest.approx(3.75 * 0.74, rel=1e-6)
-    assert patients[THERAPIES.index("new_b")] == pytest.approx(3.75 * 0.075, rel=1e-6)
+    assert patients[THERAPIES.index("est_a")] == pytest.approx(6.0 * 0.74, rel=1e-6)
+    assert patients[THERAPIES.index("new_b")] == pytest.approx(6.0 * 0.075, rel=1e-6)
     assert patients[THERAPIES.index("pipe_c")] == 0.0
     # revenue = patients x months x compliance x price x index (x LOE factor)
-    assert revenue[THERAPIES.index("est_a")] == pytest.approx(2.775 * 2 * 1.0 * 100, rel=1e-6)
-    assert revenue[THERAPIES.index("new_b")] == pytest.approx(0.28125 * 4 * 0.5 * 1000, rel=1e-6)
+    assert revenue[THERAPIES.index("est_a")] == pytest.approx(4.44 * 2 * 1.0 * 100, rel=1e-6)
+    assert revenue[THERAPIES.index("new_b")] == pytest.approx(0.45 * 4 * 0.5 * 1000, rel=1e-6)
 
 
 def test_loe_halves_price_from_loe_year(point):
-    # AA 2021: t1 = 1100 (+10%/yr) -> t1_x incident 27.5, treated 6.875, group 4.125.
+    # AA 2021: t1 = 1100 (+10%/yr) -> t1_x series count 27.5, diagnosed 22, treated 11,
+    # group 6.6.
     # new_b year 2 (0.5 x 0.3 = 0.15); pipe_c year 1, risk-adjusted in point mode:
     # 0.25 x 0.2 x probability 0.25 = 0.0125; est_a 0.8 x (1 - 0.1625) = 0.67.
     patients = point.market["patients"][0, 0, 1]
     revenue = point.market["revenue"][0, 0, 1]
-    est_a = 4.125 * 0.67
+    est_a = 6.6 * 0.67
     assert patients[THERAPIES.index("est_a")] == pytest.approx(est_a, rel=1e-6)
     assert revenue[THERAPIES.index("est_a")] == pytest.approx(est_a * 2 * 100 * 0.5, rel=1e-6)
-    assert patients[THERAPIES.index("pipe_c")] == pytest.approx(4.125 * 0.0125, rel=1e-6)
+    assert patients[THERAPIES.index("pipe_c")] == pytest.approx(6.6 * 0.0125, rel=1e-6)
 
 
 def test_supportive_care_takes_the_untreated(point):

@@ -24,6 +24,7 @@ EXPECTED_SHEETS = {
     "contents",
     "a_summary",
     "b_epidemiology",
+    "b_lm_risk_triangulation",
     "c_market_class",
     "d_market_company",
     "e_pipeline",
@@ -148,6 +149,20 @@ def test_workbook_has_the_expected_sheets(template_report):
         if name != "contents":
             assert "<pane " in xml and 'state="frozen"' in xml, name
             assert "<autoFilter " in xml, name
+
+
+def test_triangulation_table_puts_the_model_beside_another_method(template_report):
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.load_workbook(template_report.xlsx, read_only=True)
+    rows = list(book["b_lm_risk_triangulation"].iter_rows(values_only=True))
+    header, body = rows[0], rows[1:]
+    per_1000 = header.index("LM per 1,000 incident cases")
+    chosen = header.index("Used by the model")
+    # t1_x: 0.5 reach advanced x 0.2 among them = 100 per 1,000, beside the ratio's 50.
+    assert body[0][per_1000] == pytest.approx(100.0) and body[0][chosen] in (True, "yes", 1)
+    assert body[1][per_1000] == pytest.approx(50.0)
+    assert len(body) == 6  # three segments, two methods each
+    assert "LM risk per segment" in html_text(template_report)
 
 
 def test_workbook_opens_with_openpyxl(template_report):

@@ -45,9 +45,9 @@ def edited_template(tmp_path: Path, relative: str, text: str):
 
 
 def test_spec_has_one_input_per_row_in_use(spec, template):
-    # 25 rows in the 14 epidemiology files, each used by at least one cell.
-    assert spec.n_inputs == 25
-    assert spec.n_uniform == 25  # no parameter declares correlation: shared
+    # 31 rows in the 20 epidemiology files, each used by at least one cell.
+    assert spec.n_inputs == 31
+    assert spec.n_uniform == 31  # no parameter declares correlation: shared
     assert InputRef("epidemiology.incidence", 3) in spec.inputs
     assert spec.inputs.index(InputRef("epidemiology.incidence", 0)) < spec.inputs.index(
         InputRef("epidemiology.incidence", 1)
@@ -61,7 +61,7 @@ def test_spec_has_one_input_per_row_in_use(spec, template):
 def test_same_int_seed_gives_identical_draws(spec, method):
     first = sample(spec, 500, 42, method)
     second = sample(spec, 500, 42, method)
-    assert first.shape == (500, 25)
+    assert first.shape == (500, 31)
     np.testing.assert_array_equal(first, second)
     other = sample(spec, 500, 43, method)
     assert not np.array_equal(first, other)
@@ -125,7 +125,7 @@ def test_monte_carlo_draws_follow_their_marginals(spec):
 def test_point_mode_returns_point_values(spec, template):
     values = sample(spec, 3, None, "point")
     expected = [template.parameter(r.parameter).rows[r.row].value for r in spec.inputs]
-    assert values.shape == (3, 25)
+    assert values.shape == (3, 31)
     for row in values:
         assert row.tolist() == expected
 
@@ -168,8 +168,8 @@ values:
 def test_shared_correlation_gives_equal_rows_the_same_draw(tmp_path):
     knowledge = edited_template(tmp_path, "diagnosis/workup_rate.yaml", WORKUP_SHARED)
     spec = build_spec(epi_parameters(knowledge))
-    assert spec.n_inputs == 26
-    assert spec.n_uniform == 25  # two rows, one uniform column
+    assert spec.n_inputs == 32
+    assert spec.n_uniform == 31  # two rows, one uniform column
     workup = ParameterDraws(knowledge, spec).array(
         sample(spec, 500, 8, "mc"), "diagnosis.workup_rate"
     )
@@ -191,6 +191,51 @@ def test_shared_correlation_makes_different_rows_move_together(tmp_path):
     u = [spec.marginals[c].frozen().cdf(workup[:, k]) for k, c in enumerate(columns)]
     np.testing.assert_allclose(u[0], u[1], atol=1e-6)  # the same uniform, two marginals
     assert np.array_equal(np.argsort(workup[:, 0]), np.argsort(workup[:, 1]))
+
+
+WORKUP_BY_SOURCE = """\
+description: Share of patients with the complication who are worked up.
+unit: proportion
+dimensions: [country]
+distribution: beta
+correlation: by_source
+values:
+  - {country: AA, value: 0.8, low: 0.7, high: 0.9, source: template_synthetic}
+  - {country: BB, value: 0.6, low: 0.5, high: 0.7, source: template_synthetic}
+"""
+
+
+def test_by_source_correlation_moves_rows_of_one_source_together(tmp_path):
+    knowledge = edited_template(tmp_path, "diagnosis/workup_rate.yaml", WORKUP_BY_SOURCE)
+    spec = build_spec(epi_parameters(knowledge))
+    assert spec.n_inputs == 32 and spec.n_uniform == 31  # one source, one column
+    workup = ParameterDraws(knowledge, spec).array(
+        sample(spec, 500, 8, "mc"), "diagnosis.workup_rate"
+    )
+    assert np.array_equal(np.argsort(workup[:, 0]), np.argsort(workup[:, 1]))
+
+
+def test_by_source_correlation_keeps_rows_of_different_sources_independent(tmp_path):
+    root = tmp_path / "template"
+    shutil.copytree(indication_root("template"), root)
+    sources = root / "sources.yaml"
+    sources.write_text(
+        sources.read_text(encoding="utf-8")
+        + "other_cohort: {authors: A, year: 2020, title: T, publisher: P, kind: dataset,"
+        + " url: 'https://example.org/other'}\n",
+        encoding="utf-8",
+    )
+    text = WORKUP_BY_SOURCE.replace(
+        "high: 0.7, source: template_synthetic", "high: 0.7, source: other_cohort"
+    )
+    (root / "parameters" / "diagnosis" / "workup_rate.yaml").write_text(text, encoding="utf-8")
+    knowledge = load_indication(root)
+    spec = build_spec(epi_parameters(knowledge))
+    assert spec.n_uniform == 32  # two sources, two columns
+    workup = ParameterDraws(knowledge, spec).array(
+        sample(spec, 2000, 8, "mc"), "diagnosis.workup_rate"
+    )
+    assert abs(np.corrcoef(workup[:, 0], workup[:, 1])[0, 1]) < 0.1
 
 
 @pytest.mark.parametrize("method", METHODS)

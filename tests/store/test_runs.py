@@ -61,7 +61,7 @@ def test_a_run_is_written_and_read_back(tmp_path, template):
         & (results["year"] == 2021)
         & (results["key"] == "t1_x")
     ]
-    assert row["mean"].iloc[0] == pytest.approx(100 * 0.5225 * 0.5, rel=1e-6)  # 26.125
+    assert row["mean"].iloc[0] == pytest.approx(100 / 0.625 * 0.5225 * 0.5, rel=1e-6)  # 41.8
 
 
 def test_the_run_stores_its_parameters_and_sources(tmp_path, template):
@@ -201,7 +201,7 @@ def test_a_run_killed_mid_write_leaves_earlier_runs_intact(tmp_path, template):
             & (results["country"] == "BB")
             & (results["level"] == "total")
         ]
-        assert bb["mean"].tolist() == pytest.approx([140.0] * 3)  # 100 + 20 + 20
+        assert bb["mean"].tolist() == pytest.approx([224.0] * 3)  # (100 + 20 + 20) / 0.625
     finally:
         con.close()
 

@@ -8,15 +8,36 @@ The funnel (see ``docs/methodology.md``)::
 
     primary[d,c,y,t]   = base[d,c,t] * (1 + trend[d,c,t]) ** (year - ref_year[c,t])
     segment[d,c,y,s]   = primary[d,c,y,tumour(s)] * subtype_share[d,c,s]
-    lm[d,c,y,s]        = segment * lm_risk[d,s] * (1 + lm_trend[d]) ** (year - lm_ref_year)
+    risk[d,s]          = advanced_share[d,s] * lm_risk_advanced[d,s]
+    lm[d,c,y,s]        = segment * risk[d,s] * multiplier[d,y,s]
     diagnosed[d,c,y,s] = lm * diagnosis_rate[d,c,y]
     treated[d,c,y,s]   = diagnosed * treated_share[d,c]
 
-Diagnosis combines neuraxis MRI and CSF testing (cytology, plus CSF liquid
-biopsy where adopted) as independent tests::
+The LM risk is written out as the share of incident patients who ever reach
+advanced (metastatic) disease times the cumulative incidence of LM among
+advanced patients, each from the segment's own evidence. Its time multiplier
+combines a survival-driven trend with the prevention by a CNS-active therapy
+(e.g. osimertinib in EGFR-mutant NSCLC) as it is taken up::
+
+    multiplier[d,y,s] = (1 + lm_trend[d,s]) ** (year - lm_ref_year)
+                        * (1 - uptake[d,y,s] * (1 - prevention_hr[d,s]))
+
+The risks are rates of LM *as diagnosed* in series that worked patients up
+with MRI and CSF cytology, so diagnosis is applied once: the risk is first
+divided by the detection of the series' own pathway (no liquid biopsy), which
+gives the symptomatic LM cases those tests would find if they were perfect
+(the funnel's incident cases), and work-up and detection are then applied.
+Detection follows the guideline pathway (MRI first; lumbar puncture when MRI
+is not diagnostic), CSF cytology and, where adopted, CSF liquid biopsy being
+conditionally independent tests::
 
     csf_sens  = 1 - (1 - cytology) * (1 - adoption * liquid_biopsy)
-    diagnosis = workup * (1 - (1 - mri) * (1 - lp_rate * csf_sens))
+    detect    = mri + (1 - mri) * lp_rate * csf_sens
+    lm        = segment * risk * multiplier / detect(adoption = 0)
+    diagnosis = workup * detect
+
+Without liquid biopsy, diagnosed = segment x risk x multiplier x workup:
+only the work-up gap separates the model from the series.
 """
 
 from __future__ import annotations
@@ -83,8 +104,50 @@ def segment_cases(
 def time_multiplier(
     annual_change: np.ndarray, years: np.ndarray, reference_year: int
 ) -> np.ndarray:
-    """``(1 + change) ** (year - reference_year)``, shape [draw, year]."""
-    return (1.0 + annual_change[:, None]) ** (years[None, :] - reference_year)
+    """``(1 + change) ** (year - reference_year)``.
+
+    ``annual_change`` is [draw] or [draw, segment]; the result is [draw, year]
+    or [draw, year, segment].
+    """
+    offset = (years - reference_year).astype(float)
+    if annual_change.ndim == 1:
+        return (1.0 + annual_change[:, None]) ** offset[None, :]
+    return (1.0 + annual_change[:, None, :]) ** offset[None, :, None]
+
+
+def lm_risk_per_incident_case(
+    advanced_share: np.ndarray, lm_risk_advanced: np.ndarray
+) -> np.ndarray:
+    """Probability that an incident primary case develops LM, [draw, segment].
+
+    Parameters
+    ----------
+    advanced_share : array [draw, segment]
+        Share of incident patients who ever reach advanced (metastatic)
+        disease [proportion]; 1 where the LM evidence counts every patient.
+    lm_risk_advanced : array [draw, segment]
+        Cumulative incidence of diagnosed LM among those patients [proportion].
+    """
+    return advanced_share * lm_risk_advanced
+
+
+def prevention_multiplier(uptake: np.ndarray, prevention_hazard_ratio: np.ndarray) -> np.ndarray:
+    """Relative LM risk as a CNS-active therapy replaces the one the risk was measured on.
+
+    ``1 - uptake * (1 - HR)``: patients on the new therapy carry the hazard
+    ratio's share of the risk (a proportional-hazards approximation, fair when
+    the cumulative risk is small).
+
+    Parameters
+    ----------
+    uptake : array [draw, year, segment] share of the segment on the therapy [proportion]
+    prevention_hazard_ratio : array [draw, segment] hazard ratio of LM, new vs old (1 = none)
+
+    Returns
+    -------
+    array [draw, year, segment]
+    """
+    return 1.0 - uptake * (1.0 - prevention_hazard_ratio[:, None, :])
 
 
 def lm_incident_cases(
@@ -97,14 +160,16 @@ def lm_incident_cases(
     segment : array [draw, country, year, segment] [persons/year]
     lm_risk : array [draw, segment]
         Probability that an incident primary case develops LM [proportion].
-    risk_multiplier : array [draw, year]
-        Rise of LM risk as survival on primary therapy lengthens.
+    risk_multiplier : array [draw, year] or [draw, year, segment]
+        Change of LM risk over time (survival trend, prevention).
 
     Returns
     -------
     array [draw, country, year, segment]
     """
-    return segment * lm_risk[:, None, None, :] * risk_multiplier[:, None, :, None]
+    if risk_multiplier.ndim == 2:
+        risk_multiplier = risk_multiplier[:, :, None]
+    return segment * lm_risk[:, None, None, :] * risk_multiplier[:, None, :, :]
 
 
 def logistic_adoption(
@@ -114,17 +179,34 @@ def logistic_adoption(
 
     Parameters
     ----------
-    peak_share : array [draw, country] ceiling of adoption [proportion]
-    midpoint_year : array [draw, country] year adoption reaches half its peak
+    peak_share : array [draw, k] ceiling of adoption [proportion] (k = country
+        or segment)
+    midpoint_year : array [draw, k] year adoption reaches half its peak
     steepness : array [draw] logistic rate [1/year]
     years : array [year]
 
     Returns
     -------
-    array [draw, country, year]
+    array [draw, k, year]
     """
     exponent = -steepness[:, None, None] * (years[None, None, :] - midpoint_year[:, :, None])
     return peak_share[:, :, None] / (1.0 + np.exp(exponent))
+
+
+def lm_risk_multiplier(
+    lm_risk_trend: np.ndarray,
+    years: np.ndarray,
+    reference_year: int,
+    cns_active_uptake: np.ndarray,
+    prevention_hazard_ratio: np.ndarray,
+) -> np.ndarray:
+    """Time multiplier of LM risk, [draw, year, segment].
+
+    ``(1 + trend[d,s]) ** (year - reference_year) * (1 - uptake * (1 - HR))``;
+    ``cns_active_uptake`` is [draw, year, segment].
+    """
+    trend = time_multiplier(lm_risk_trend, years, reference_year)
+    return trend * prevention_multiplier(cns_active_uptake, prevention_hazard_ratio)
 
 
 def diagnosis_rate(
@@ -150,15 +232,30 @@ def diagnosis_rate(
 
     Notes
     -----
-    Tests are treated as conditionally independent given LM, so a case is
-    missed only if every test performed misses it.
+    MRI comes first; a lumbar puncture follows in ``lumbar_puncture_rate`` of
+    patients whose MRI is not diagnostic (EANO-ESMO guideline, Le Rhun 2017).
+    CSF tests are conditionally independent given LM, so a CSF sample misses
+    a case only if every test on it misses it.
     """
-    csf_miss = (1.0 - cytology_sensitivity[:, None, None]) * (
+    lp = lumbar_puncture_rate[:, None, None]
+    mri = mri_sensitivity[:, None, None]
+    cytology = cytology_sensitivity[:, None, None]
+    csf_sensitivity = 1.0 - (1.0 - cytology) * (
         1.0 - liquid_biopsy_adoption * liquid_biopsy_sensitivity[:, None, None]
     )
-    csf_detect = lumbar_puncture_rate[:, None, None] * (1.0 - csf_miss)
-    detect = 1.0 - (1.0 - mri_sensitivity[:, None, None]) * (1.0 - csf_detect)
+    detect = mri + (1.0 - mri) * lp * csf_sensitivity
     return workup_rate[:, :, None] * detect
+
+
+def series_detection(
+    mri_sensitivity: np.ndarray, lumbar_puncture_rate: np.ndarray, cytology_sensitivity: np.ndarray
+) -> np.ndarray:
+    """Share of symptomatic LM the risk's source series found, [draw].
+
+    The pathway of :func:`diagnosis_rate` with MRI and CSF cytology only and
+    everyone worked up: ``mri + (1 - mri) * lp_rate * cytology``.
+    """
+    return mri_sensitivity + (1.0 - mri_sensitivity) * lumbar_puncture_rate * cytology_sensitivity
 
 
 def diagnosed_cases(lm_cases: np.ndarray, rate: np.ndarray) -> np.ndarray:
@@ -180,9 +277,14 @@ class EpiInputs:
     reference_year: np.ndarray
     subtype_share: np.ndarray
     segment_tumour: np.ndarray
+    advanced_share: np.ndarray
     lm_risk: np.ndarray
     lm_risk_trend: np.ndarray
     lm_risk_reference_year: int
+    cns_active_peak_share: np.ndarray
+    cns_active_midpoint_year: np.ndarray
+    cns_active_steepness: np.ndarray
+    prevention_hazard_ratio: np.ndarray
     workup_rate: np.ndarray
     mri_sensitivity: np.ndarray
     lumbar_puncture_rate: np.ndarray
@@ -193,6 +295,10 @@ class EpiInputs:
     liquid_biopsy_steepness: np.ndarray
     treated_share: np.ndarray
     years: np.ndarray
+    #: Detection of the risk's source series [draw]; ``None`` = computed from this
+    #: block's MRI, lumbar puncture and cytology values. A scenario that changes
+    #: practice passes the base case's, since the series themselves do not change.
+    series_detection: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -215,15 +321,35 @@ def epidemiology_funnel(inputs: EpiInputs) -> EpiOutputs:
     segment]`` grid before being spread over years, which halves the work.
     """
     tumour = inputs.segment_tumour
-    lm_per_base_year = (
-        inputs.base_cases[:, :, tumour] * inputs.subtype_share * inputs.lm_risk[:, None, :]
-    )
+    risk = lm_risk_per_incident_case(inputs.advanced_share, inputs.lm_risk)
+    lm_per_base_year = inputs.base_cases[:, :, tumour] * inputs.subtype_share * risk[:, None, :]
     growth = growth_factor(
         inputs.annual_trend[:, :, tumour], inputs.reference_year[:, tumour], inputs.years
     )
-    multiplier = time_multiplier(inputs.lm_risk_trend, inputs.years, inputs.lm_risk_reference_year)
+    uptake = logistic_adoption(
+        inputs.cns_active_peak_share,
+        inputs.cns_active_midpoint_year,
+        inputs.cns_active_steepness,
+        inputs.years,
+    ).transpose(0, 2, 1)
+    multiplier = lm_risk_multiplier(
+        inputs.lm_risk_trend,
+        inputs.years,
+        inputs.lm_risk_reference_year,
+        uptake,
+        inputs.prevention_hazard_ratio,
+    )
+    found_in_series = inputs.series_detection
+    if found_in_series is None:
+        found_in_series = series_detection(
+            inputs.mri_sensitivity, inputs.lumbar_puncture_rate, inputs.cytology_sensitivity
+        )
     growth *= lm_per_base_year[:, :, None, :]
-    growth *= multiplier[:, None, :, None]
+    growth *= multiplier[:, None, :, :]
+    # Zero detection (no test finds anything) leaves no countable cases, not a division error.
+    growth *= np.divide(
+        1.0, found_in_series, out=np.zeros_like(found_in_series), where=found_in_series > 0
+    )[:, None, None, None]
     lm = growth
     adoption = logistic_adoption(
         inputs.liquid_biopsy_peak_share,

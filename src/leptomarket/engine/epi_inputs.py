@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from leptomarket.core.epidemiology import EpiInputs
+from leptomarket.core.epidemiology import EpiInputs, series_detection
 from leptomarket.errors import InputError
 from leptomarket.knowledge.model import Knowledge, Parameter
 from leptomarket.sampling.sampler import ParameterDraws
@@ -18,8 +18,13 @@ EPI_PARAMETERS: dict[str, tuple[str, ...]] = {
     "epidemiology.incidence": ("country", "tumour"),
     "epidemiology.incidence_trend": ("country", "tumour"),
     "epidemiology.subtype_share": ("country", "segment"),
+    "epidemiology.advanced_share": ("segment",),
     "epidemiology.lm_risk": ("segment",),
-    "epidemiology.lm_risk_trend": (),
+    "epidemiology.lm_risk_trend": ("segment",),
+    "epidemiology.cns_active_peak_share": ("segment",),
+    "epidemiology.cns_active_midpoint_year": ("segment",),
+    "epidemiology.cns_active_steepness": (),
+    "epidemiology.prevention_hazard_ratio": ("segment",),
     "diagnosis.workup_rate": ("country",),
     "diagnosis.mri_sensitivity": (),
     "diagnosis.lumbar_puncture_rate": (),
@@ -88,16 +93,44 @@ def segment_tumour_index(knowledge: Knowledge) -> np.ndarray:
 
 
 class EpiAssembler:
-    """Builds :class:`EpiInputs` for blocks of sampled values."""
+    """Builds :class:`EpiInputs` for blocks of sampled values.
 
-    def __init__(self, knowledge: Knowledge, draws: ParameterDraws) -> None:
+    ``series_draws`` (default ``draws``) gives the MRI, lumbar puncture and
+    cytology values that describe the LM risks' source series: a scenario that
+    edits practice passes the unedited draws, so its edits change diagnosis,
+    not the number of LM cases.
+    """
+
+    def __init__(
+        self,
+        knowledge: Knowledge,
+        draws: ParameterDraws,
+        series_draws: ParameterDraws | None = None,
+    ) -> None:
         self.knowledge = knowledge
         self.draws = draws
+        self.series_draws = series_draws or draws
         self.years = knowledge.years
         self.reference_year = reference_years(knowledge.parameter("epidemiology.incidence"))
-        trend_year = reference_years(knowledge.parameter("epidemiology.lm_risk_trend"))
-        self.lm_risk_reference_year = int(trend_year)
+        trend = knowledge.parameter("epidemiology.lm_risk_trend")
+        trend_years = np.unique(reference_years(trend))
+        if len(trend_years) != 1:
+            raise InputError(
+                trend.file,
+                "values[].year",
+                "every row needs the same reference year (the year the LM risks describe), "
+                f"found {', '.join(str(int(y)) for y in trend_years)}",
+            )
+        self.lm_risk_reference_year = int(trend_years[0])
         self.segment_tumour = segment_tumour_index(knowledge)
+
+    def series_detection(self, values: np.ndarray) -> np.ndarray:
+        get = self.series_draws.array
+        return series_detection(
+            get(values, "diagnosis.mri_sensitivity"),
+            get(values, "diagnosis.lumbar_puncture_rate"),
+            get(values, "diagnosis.cytology_sensitivity"),
+        )
 
     def inputs(self, values: np.ndarray) -> EpiInputs:
         get = self.draws.array
@@ -107,9 +140,14 @@ class EpiAssembler:
             reference_year=self.reference_year,
             subtype_share=get(values, "epidemiology.subtype_share"),
             segment_tumour=self.segment_tumour,
+            advanced_share=get(values, "epidemiology.advanced_share"),
             lm_risk=get(values, "epidemiology.lm_risk"),
             lm_risk_trend=get(values, "epidemiology.lm_risk_trend"),
             lm_risk_reference_year=self.lm_risk_reference_year,
+            cns_active_peak_share=get(values, "epidemiology.cns_active_peak_share"),
+            cns_active_midpoint_year=get(values, "epidemiology.cns_active_midpoint_year"),
+            cns_active_steepness=get(values, "epidemiology.cns_active_steepness"),
+            prevention_hazard_ratio=get(values, "epidemiology.prevention_hazard_ratio"),
             workup_rate=get(values, "diagnosis.workup_rate"),
             mri_sensitivity=get(values, "diagnosis.mri_sensitivity"),
             lumbar_puncture_rate=get(values, "diagnosis.lumbar_puncture_rate"),
@@ -120,4 +158,5 @@ class EpiAssembler:
             liquid_biopsy_steepness=get(values, "diagnosis.liquid_biopsy_steepness"),
             treated_share=get(values, "treatment.treated_share"),
             years=self.years,
+            series_detection=self.series_detection(values),
         )

@@ -97,8 +97,14 @@ def blend(base: np.ndarray, edited: np.ndarray, weight: np.ndarray) -> np.ndarra
 class ChunkModel:
     """Funnel and market for one set of parameter draws."""
 
-    def __init__(self, knowledge: Knowledge, draws: ParameterDraws, point: bool) -> None:
-        self.epi = EpiAssembler(knowledge, draws)
+    def __init__(
+        self,
+        knowledge: Knowledge,
+        draws: ParameterDraws,
+        point: bool,
+        base_draws: ParameterDraws | None = None,
+    ) -> None:
+        self.epi = EpiAssembler(knowledge, draws, series_draws=base_draws)
         self.market = MarketAssembler(knowledge, draws)
         self.point = point
 
@@ -136,9 +142,12 @@ def run_forecast(
     spec = build_spec(parameters, events=tuple(pipeline_therapies(knowledge)))
     point = settings.sampling_method == "point"
     edits = lever_edits(knowledge, scenario)
-    base_model = ChunkModel(knowledge, ParameterDraws(knowledge, spec), point)
+    base_draws = ParameterDraws(knowledge, spec)
+    base_model = ChunkModel(knowledge, base_draws, point)
     edited_model = (
-        ChunkModel(knowledge, ParameterDraws(knowledge, spec, edits), point) if edits else None
+        ChunkModel(knowledge, ParameterDraws(knowledge, spec, edits), point, base_draws)
+        if edits
+        else None
     )
     start_year = knowledge.indication.forecast_start or int(knowledge.years[0])
     weight = phase_in(knowledge.years, start_year, scenario.spec.phase_in_years)

@@ -10,6 +10,8 @@ distribution       the distribution can be fitted to value/low/high (support,
                    beta variance below mean*(1-mean), positive for gamma...)
 shares             point shares within each exclusive group sum to 1 (or at
                    most 1) within the group's stated tolerance
+triangulation      the LM-risk triangulation file names real segments and
+                   sources, and every segment has an estimate beside the model's
 =================  ============================================================
 """
 
@@ -19,6 +21,7 @@ import numpy as np
 
 from leptomarket.knowledge.model import Issue, Knowledge, Parameter
 from leptomarket.knowledge.schema import group_keys
+from leptomarket.knowledge.triangulation import check_triangulation
 from leptomarket.sampling.distributions import build_marginal
 
 
@@ -161,4 +164,5 @@ def cross_check(knowledge: Knowledge) -> list[Issue]:
         issues.extend(check_sources(knowledge, parameter))
         issues.extend(check_rows(parameter))
         issues.extend(check_shares(knowledge, parameter))
+    issues.extend(check_triangulation(knowledge))
     return issues

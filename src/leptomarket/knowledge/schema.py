@@ -69,6 +69,7 @@ class Source(BaseModel):
     kind: SourceKind
     url: str | None = None
     doi: str | None = None
+    pmid: str | None = Field(default=None, pattern=r"^[0-9]{1,9}$", description="PubMed ID.")
     note: str | None = None
 
     @model_validator(mode="after")
@@ -144,7 +145,13 @@ class ParameterFile(BaseModel):
         lt=1,
         description="Probability mass between low and high for beta/gamma/lognormal/normal.",
     )
-    correlation: Literal["independent", "shared"] = "independent"
+    correlation: Literal["independent", "shared", "by_source"] = Field(
+        default="independent",
+        description=(
+            "independent: each row its own draw; shared: all rows move together; "
+            "by_source: rows citing the same set of sources move together."
+        ),
+    )
     exclusive_groups: ExclusiveGroups | None = None
     source: list[str] | None = Field(default=None, description="Default source keys for rows.")
     assumption: str | None = Field(default=None, description="Default assumption for rows.")

@@ -43,6 +43,7 @@ from leptomarket.report.tables import (
     revenue_series,
     scenario_values,
     source_table,
+    triangulation_frame,
 )
 from leptomarket.scenarios.scenario import Lever, Scenario, load_levers, scenario_names
 from leptomarket.store.database import connect
@@ -296,6 +297,41 @@ def _summary_section(data: ReportData, region: str) -> Section:
     )
 
 
+def _triangulation_table(knowledge: Knowledge) -> list[ReportTable]:
+    frame = triangulation_frame(knowledge)
+    if frame.empty:
+        return []
+    return [
+        ReportTable(
+            sheet="b_lm_risk_triangulation",
+            title="LM risk per segment: the model's estimate beside independent methods",
+            frame=frame,
+            formats={
+                "per_1000": "dec2",
+                "low_per_1000": "dec2",
+                "high_per_1000": "dec2",
+                "chosen": "bool",
+            },
+            headers={
+                "segment": "Segment",
+                "method": "Method",
+                "per_1000": "LM per 1,000 incident cases",
+                "low_per_1000": "Low",
+                "high_per_1000": "High",
+                "chosen": "Used by the model",
+                "sources": "Sources",
+                "note": "Why chosen / what it measures",
+            },
+            note=(
+                "Probability that a newly diagnosed patient of the segment is ever diagnosed "
+                "with LM, per 1,000, before the time trend. The model's row is computed from "
+                "its parameters (share reaching advanced disease x LM among them); its range "
+                "multiplies the two lows and the two highs."
+            ),
+        )
+    ]
+
+
 def _epidemiology_section(data: ReportData, region: str) -> Section:
     k = data.knowledge
     years = report_years(k)
@@ -308,10 +344,19 @@ def _epidemiology_section(data: ReportData, region: str) -> Section:
         anchor="epidemiology",
         title=SECTION_TITLES["epidemiology"],
         paragraphs=[
-            "Incident LM cases are new leptomeningeal metastases arising from the modelled "
-            "primary tumours; diagnosed cases are those confirmed (MRI, CSF cytology and, where "
-            "adopted, CSF liquid biopsy); treated patients are diagnosed patients who receive "
+            "Incident LM cases are the symptomatic leptomeningeal metastases arising from the "
+            "modelled primary tumours that MRI and CSF tests could find; diagnosed cases are "
+            "those confirmed (MRI first, CSF cytology and, where adopted, CSF liquid biopsy "
+            "when MRI is not diagnostic); treated patients are diagnosed patients who receive "
             "LM-directed therapy. Means of the draws; regions are summed draw by draw.",
+            "Each segment's LM risk comes from its own tumour-specific evidence where it "
+            "exists (the share of patients who reach advanced disease times the cumulative "
+            "incidence of LM among them); the breast-anchored case-mix ratio of the first "
+            "release is kept beside it as an independent estimate. The risks count LM as "
+            "diagnosed in series that used MRI and cytology, so diagnosis is applied once: "
+            "without liquid biopsy, diagnosed cases are the series' rate times the work-up "
+            "rate. CNS-active therapies lower the risk where evidence quantifies it "
+            "(osimertinib in EGFR-mutant NSCLC, HR 0.38; alectinib in ALK+, HR 0.16).",
         ],
         figures=figs,
         tables=[
@@ -329,7 +374,8 @@ def _epidemiology_section(data: ReportData, region: str) -> Section:
                     "treated_p95": "Treated, 95th pct",
                 },
                 note="Cases per year (means; treated with the 5–95% interval).",
-            )
+            ),
+            *_triangulation_table(k),
         ],
     )
 

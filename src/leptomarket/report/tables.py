@@ -12,6 +12,7 @@ import pandas as pd
 
 from leptomarket.knowledge.model import Knowledge
 from leptomarket.knowledge.schema import Row
+from leptomarket.knowledge.triangulation import triangulation_table
 
 MILLION = 1e6
 
@@ -556,3 +557,36 @@ def source_table(knowledge: Knowledge, extra: dict[str, set[str]] | None = None)
     ]  # fmt: skip
     frame = pd.DataFrame(lines, columns=columns)
     return frame.sort_values(["authors", "year", "key"]).reset_index(drop=True)
+
+
+def triangulation_frame(knowledge: Knowledge) -> pd.DataFrame:
+    """LM risk per 1,000 incident cases by segment and method, the model's first.
+
+    Numbers stay numbers (``NaN`` where a method gives no range).
+    """
+    rows = [
+        {
+            "segment": row.segment_name,
+            "method": row.method,
+            "per_1000": row.value * 1000,
+            "low_per_1000": np.nan if row.low is None else row.low * 1000,
+            "high_per_1000": np.nan if row.high is None else row.high * 1000,
+            "chosen": row.chosen,
+            "sources": ", ".join(row.sources),
+            "note": row.note,
+        }
+        for row in triangulation_table(knowledge)
+    ]
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "segment",
+            "method",
+            "per_1000",
+            "low_per_1000",
+            "high_per_1000",
+            "chosen",
+            "sources",
+            "note",
+        ],
+    )

@@ -8,7 +8,9 @@ returns the point values.
 
 Inputs are the *rows* of parameter files: one uncertain number per sourced
 row, shared by every grid cell the row covers. Rows of a parameter declared
-``correlation: shared`` share one uniform column (they move together).
+``correlation: shared`` share one uniform column (they move together);
+rows of a ``correlation: by_source`` parameter share a column with the rows
+that cite the same set of sources (one uncertain source moves them all).
 """
 
 from __future__ import annotations
@@ -78,7 +80,7 @@ def build_spec(parameters: list[Parameter], events: tuple[str, ...] = ()) -> Sam
         columns.append(next_column)
         next_column += 1
     for parameter in parameters:
-        shared_column = None
+        shared_columns: dict[object, int] = {}
         for row_index in sorted(int(i) for i in np.unique(parameter.cell_row)):
             row = parameter.rows[row_index]
             family = parameter.spec.distribution
@@ -93,20 +95,30 @@ def build_spec(parameters: list[Parameter], events: tuple[str, ...] = ()) -> Sam
             )
             inputs.append(InputRef(parameter.name, row_index))
             marginals.append(marginal)
-            if parameter.spec.correlation == "shared":
-                if shared_column is None:
-                    shared_column = next_column
-                    next_column += 1
-                columns.append(shared_column)
-            else:
+            group = correlation_group(parameter, row_index)
+            if group is None:
                 columns.append(next_column)
                 next_column += 1
+                continue
+            if group not in shared_columns:
+                shared_columns[group] = next_column
+                next_column += 1
+            columns.append(shared_columns[group])
     return SamplingSpec(
         inputs=tuple(inputs),
         marginals=tuple(marginals),
         uniform_column=np.array(columns, dtype=np.int64),
         n_uniform=next_column,
     )
+
+
+def correlation_group(parameter: Parameter, row_index: int) -> object | None:
+    """Key of the rows a row moves with (``None`` = its own draw)."""
+    if parameter.spec.correlation == "shared":
+        return "all"
+    if parameter.spec.correlation == "by_source":
+        return tuple(sorted(parameter.sources_of(parameter.rows[row_index])))
+    return None
 
 
 def _generator(seed: Seed) -> np.random.Generator:

@@ -40,6 +40,8 @@ SCHEMA = [
     """CREATE TABLE IF NOT EXISTS draws (
         run_id VARCHAR, metric VARCHAR, country VARCHAR, year INTEGER, key VARCHAR,
         draw INTEGER, value DOUBLE)""",
+    # Added after the first release: stores made before gain the column.
+    "ALTER TABLE sources ADD COLUMN IF NOT EXISTS pmid VARCHAR",
 ]
 
 

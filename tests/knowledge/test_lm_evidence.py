@@ -1,0 +1,113 @@
+"""The LM package's evidence: per-tumour risks, triangulation, prevention, diagnosis once."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from leptomarket.engine.run import RunSettings, run_epidemiology
+from leptomarket.knowledge.loader import load_indication
+from leptomarket.knowledge.triangulation import triangulation_table
+
+
+@pytest.fixture(scope="module")
+def lm():
+    return load_indication("lm")
+
+
+@pytest.fixture(scope="module")
+def point(lm):
+    return run_epidemiology(lm, RunSettings(0))
+
+
+def risk_per_case(lm, segment: str) -> float:
+    k = lm.labels("segment").index(segment)
+    shares = lm.parameter("epidemiology.advanced_share").point()
+    return float(shares[k] * lm.parameter("epidemiology.lm_risk").point()[k])
+
+
+def test_every_segment_has_the_model_estimate_and_another_method(lm):
+    rows = triangulation_table(lm)
+    for segment in lm.labels("segment"):
+        mine = [r for r in rows if r.segment == segment]
+        assert sum(r.chosen for r in mine) == 1, segment
+        assert len(mine) >= 2, segment
+        assert all(r.sources for r in mine), segment
+        assert mine[0].chosen and mine[0].note  # the model first, with why it was chosen
+
+
+def test_model_row_is_computed_from_the_parameters(lm):
+    rows = {r.segment: r for r in triangulation_table(lm) if r.chosen}
+    # NSCLC EGFR-mutant: 0.72 reach advanced disease x 9.6% LM among them.
+    assert rows["nsclc_egfr"].value == pytest.approx(0.72 * 0.096)
+    assert rows["nsclc_egfr"].low == pytest.approx(0.665 * 0.07)
+    for segment, row in rows.items():
+        assert row.value == pytest.approx(risk_per_case(lm, segment))
+        assert row.low <= row.value <= row.high
+
+
+def test_lung_risks_come_from_lung_evidence_not_the_breast_anchor(lm):
+    table = triangulation_table(lm)
+    for segment in ("nsclc_egfr", "nsclc_other", "sclc"):
+        model = next(r for r in table if r.segment == segment and r.chosen)
+        ratio = next(r for r in table if r.segment == segment and "Case-mix" in r.method)
+        # Tumour-specific cohorts point 2-4x above the breast-anchored ratio.
+        assert 2.0 <= model.value / ratio.value <= 4.0, segment
+    sources = lm.parameter("epidemiology.lm_risk").rows
+    lung = [r for r in sources if r.labels().get("segment", "").startswith("nsclc")]
+    assert all("lord_2022" not in (r.source or []) for r in lung)
+
+
+def test_segments_without_a_shared_source_are_drawn_independently(lm):
+    from leptomarket.engine.epi_inputs import epi_parameters
+    from leptomarket.sampling.sampler import build_spec
+
+    spec = build_spec(epi_parameters(lm))
+    column = {
+        (ref.parameter, ref.row): int(spec.uniform_column[i]) for i, ref in enumerate(spec.inputs)
+    }
+    risk = lm.parameter("epidemiology.lm_risk")
+    row_of = {r.labels()["segment"]: i for i, r in enumerate(risk.rows)}
+    col = {s: column["epidemiology.lm_risk", row_of[s]] for s in row_of}
+    assert col["breast_her2_pos"] == col["breast_tnbc"]  # one case-mix source set
+    assert col["nsclc_egfr"] != col["breast_her2_pos"]
+    assert col["sclc"] != col["nsclc_other"]
+
+
+def test_osimertinib_uptake_lowers_egfr_lm_risk_but_not_breast(point, lm):
+    years = [int(y) for y in lm.years]
+    segments = lm.labels("segment")
+    lm_us = point.cubes["incident_cases"][0, 0]  # [year, segment], US
+    egfr, breast = segments.index("nsclc_egfr"), segments.index("breast_her2_pos")
+    grow = lm_us[years.index(2024)] / lm_us[years.index(2020)]
+    # Both segments grow with incidence and the 1%/yr survival trend; EGFR-mutant LM
+    # also falls as osimertinib (HR 0.38) takes over from earlier TKIs.
+    assert grow[breast] > 1.0
+    assert grow[egfr] < 0.8 * grow[breast]
+
+
+def test_diagnosed_equals_series_count_times_work_up_without_liquid_biopsy(lm, tmp_path):
+    import shutil
+
+    from leptomarket.knowledge.loader import indication_root
+
+    root = tmp_path / "lm"
+    shutil.copytree(indication_root("lm"), root)
+    peak = root / "parameters" / "diagnosis" / "liquid_biopsy_peak_share.yaml"
+    peak.write_text(
+        "description: none\nunit: proportion\ndimensions: [country]\ndistribution: fixed\n"
+        "values:\n  - {value: 0.0, assumption: test}\n",
+        encoding="utf-8",
+    )
+    knowledge = load_indication(root)
+    run = run_epidemiology(knowledge, RunSettings(0))
+    mri, lp, cytology = (
+        float(knowledge.parameter(f"diagnosis.{n}").point()[()])
+        for n in ("mri_sensitivity", "lumbar_puncture_rate", "cytology_sensitivity")
+    )
+    found = mri + (1 - mri) * lp * cytology
+    workup = knowledge.parameter("diagnosis.workup_rate").point()
+    series = run.cubes["incident_cases"][0] * found  # [country, year, segment]
+    np.testing.assert_allclose(
+        run.cubes["diagnosed_cases"][0], series * workup[:, None, None], rtol=1e-5
+    )
