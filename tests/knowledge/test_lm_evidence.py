@@ -111,3 +111,42 @@ def test_diagnosed_equals_series_count_times_work_up_without_liquid_biopsy(lm, t
     np.testing.assert_allclose(
         run.cubes["diagnosed_cases"][0], series * workup[:, None, None], rtol=1e-5
     )
+
+
+def loe_curve(lm, name: str, molecule: str) -> np.ndarray:
+    k = lm.labels("molecule").index(molecule)
+    return lm.parameter(name).point()[k]
+
+
+@pytest.mark.parametrize("molecule", ["small_molecule", "antibody", "adc"])
+def test_erosion_curves_rise_with_years_since_loe_and_stay_in_bounds(lm, molecule):
+    for name in ("market.loe_generic_share", "market.loe_generic_discount"):
+        curve = loe_curve(lm, name, molecule)
+        assert np.all(np.diff(curve) >= 0), (name, curve)
+        assert np.all((curve >= 0) & (curve <= 1)), (name, curve)
+        parameter = lm.parameter(name)
+        for row in parameter.rows:
+            assert row.low is None or 0 <= row.low <= row.value <= row.high <= 1
+
+
+def test_erosion_is_fastest_for_generics_slowest_for_adcs(lm):
+    def revenue_kept(molecule: str) -> np.ndarray:
+        share = loe_curve(lm, "market.loe_generic_share", molecule)
+        return 1 - share * loe_curve(lm, "market.loe_generic_discount", molecule)
+
+    small, antibody, adc = (revenue_kept(m) for m in ("small_molecule", "antibody", "adc"))
+    assert np.all(small < antibody) and np.all(antibody < adc)
+    # US small molecule, year 1: 60% of volume on generics 45% cheaper -> 73% kept.
+    assert small[0] == pytest.approx(1 - 0.60 * 0.45)
+    assert adc[0] == pytest.approx(1.0)  # no ADC biosimilar at LOE in the point case
+
+
+def test_every_marketed_drug_has_a_molecule_class_with_a_curve(lm):
+    classes = lm.attribute("therapy", "molecule")
+    markets = lm.attribute("therapy", "market")
+    for therapy, molecule, market in zip(lm.labels("therapy"), classes, markets, strict=True):
+        assert molecule in lm.labels("molecule"), therapy
+        if therapy == "trastuzumab_deruxtecan":
+            assert molecule == "adc"
+        if market != "drug":
+            assert molecule == "other", therapy

@@ -130,10 +130,26 @@ def test_analog_uptake_shape():
     np.testing.assert_allclose(fast[0, 0, :3, 0], [0.0, 0.31, 0.76])
 
 
-def test_loe_factor():
-    years = np.array([2030.0, 2031.0, 2032.0])
-    factor = loe_factor(years, np.array([[[2031.0]]]), np.array([[0.4]]))
-    np.testing.assert_allclose(factor[0, 0, :, 0], [1.0, 0.6, 0.6])
+def test_loe_factor_follows_the_class_curve_by_year_since_loe():
+    years = np.arange(2030.0, 2035.0)
+    # Two classes, curves over 2 LOE ages (age 2 holds thereafter).
+    share = np.array([[[0.6, 0.9], [0.3, 0.5]]])  # [draw, molecule, loe_age]
+    discount = np.array([[[0.5, 0.8], [0.2, 0.4]]])
+    loe_year = np.array([[[2031.0, 2031.0, 2100.0]]])  # [draw, country, therapy]
+    factor = loe_factor(years, loe_year, share, discount, np.array([0, 1, 0]), np.array([[1.0]]))
+    # small molecule: 1, then 1 - 0.6 x 0.5 = 0.7, then 1 - 0.9 x 0.8 = 0.28 (holds)
+    np.testing.assert_allclose(factor[0, 0, :, 0], [1.0, 0.7, 0.28, 0.28, 0.28])
+    # antibody: 1 - 0.3 x 0.2 = 0.94, then 1 - 0.5 x 0.4 = 0.8
+    np.testing.assert_allclose(factor[0, 0, :, 1], [1.0, 0.94, 0.8, 0.8, 0.8])
+    np.testing.assert_allclose(factor[0, 0, :, 2], 1.0)  # LOE beyond the horizon
+
+
+def test_loe_country_scale_slows_generic_uptake_and_caps_it_at_one():
+    years = np.array([2031.0])
+    share, discount = np.array([[[0.8]]]), np.array([[[0.5]]])
+    loe_year = np.array([[[2031.0], [2031.0]]])  # two countries
+    factor = loe_factor(years, loe_year, share, discount, np.array([0]), np.array([[0.5, 2.0]]))
+    np.testing.assert_allclose(factor[0, :, 0, 0], [1 - 0.4 * 0.5, 1 - 1.0 * 0.5])
 
 
 shares = st.floats(min_value=0.0, max_value=1.0, allow_nan=False)

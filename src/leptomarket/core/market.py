@@ -14,6 +14,7 @@ The rule (see ``docs/methodology.md``, "Market")::
     E[s,g]         = sum of within[s,j] over launching j in group g
     revenue[i]     = sum_s patients[s,i] * months[s,i]
                      * compliance[i] * monthly_price[i] * price_index[c] * loe[i]
+    loe[i]         = 1 - generic_share[class(i), age] * generic_discount[class(i), age]
 
 Launching therapies take patients from the established ones of their group
 in proportion to those therapies' shares, so the group's patients are
@@ -69,20 +70,46 @@ def analog_uptake(
     return np.where(age >= 1.0, uptake, 0.0)
 
 
-def loe_factor(years: np.ndarray, loe_year: np.ndarray, erosion: np.ndarray) -> np.ndarray:
-    """Price factor after loss of exclusivity: 1 before, ``1 - erosion`` from the LOE year.
+def loe_factor(
+    years: np.ndarray,
+    loe_year: np.ndarray,
+    generic_share: np.ndarray,
+    generic_discount: np.ndarray,
+    molecule: np.ndarray,
+    country_scale: np.ndarray,
+) -> np.ndarray:
+    """Revenue per patient after loss of exclusivity, relative to the brand before it.
+
+    A share ``v`` of the molecule's patients moves to generics or biosimilars,
+    priced ``d`` below the brand's pre-LOE price; the brand keeps its price, so
+    the molecule's revenue per patient is ``1 - v * d``. Both follow curves by
+    molecule class and year since LOE (year 1 = the LOE year; the last year of
+    the curve holds thereafter); ``v`` is scaled by the country's speed of
+    generic uptake (US = 1) and capped at 1.
 
     Parameters
     ----------
-    loe_year : array [draw, country, therapy] (calendar year)
-    erosion : array [draw, country] fall in price after generic/biosimilar entry
+    years : array [year]
+    loe_year : array [draw, country, therapy] calendar year of generic/biosimilar entry
+    generic_share : array [draw, molecule, loe_age] volume share on generics [proportion]
+    generic_discount : array [draw, molecule, loe_age] generic price below the
+        pre-LOE brand price [proportion]
+    molecule : int array [therapy] index of each therapy's molecule class
+    country_scale : array [draw, country] generic uptake relative to the US
 
     Returns
     -------
-    array [draw, country, year, therapy]
+    array [draw, country, year, therapy] in [0, 1]
     """
-    after = years[None, None, :, None] >= loe_year[:, :, None, :]
-    return np.where(after, 1.0 - erosion[:, :, None, None], 1.0)
+    n_ages = generic_share.shape[2]
+    age = years[None, None, :, None] - loe_year[:, :, None, :] + 1.0  # [d, c, y, i]
+    after = age >= 1.0
+    index = np.clip(age, 1.0, float(n_ages)).astype(np.int64) - 1
+    draw = np.arange(loe_year.shape[0])[:, None, None, None]
+    mol = molecule[None, None, None, :]
+    share = np.minimum(generic_share[draw, mol, index] * country_scale[:, :, None, None], 1.0)
+    factor = 1.0 - share * generic_discount[draw, mol, index]
+    return np.where(after, factor, 1.0)
 
 
 @dataclass(frozen=True)

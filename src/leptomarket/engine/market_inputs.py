@@ -23,11 +23,22 @@ MARKET_PARAMETERS: dict[str, tuple[str, ...]] = {
     "market.monthly_price_us": ("therapy",),
     "market.price_index": ("country",),
     "market.loe_year": ("country", "therapy"),
-    "market.loe_price_erosion": ("country",),
+    "market.loe_generic_share": ("molecule", "loe_age"),
+    "market.loe_generic_discount": ("molecule", "loe_age"),
+    "market.loe_country_scale": ("country",),
     "pipeline.probability_of_success": ("therapy",),
 }
 
-THERAPY_ATTRIBUTES = ("group", "class", "company", "market", "launch", "status", "population")
+THERAPY_ATTRIBUTES = (
+    "group",
+    "class",
+    "company",
+    "market",
+    "launch",
+    "status",
+    "population",
+    "molecule",
+)
 
 
 def market_parameters(knowledge: Knowledge) -> list[Parameter]:
@@ -131,6 +142,19 @@ class MarketAssembler:
             [groups.index(g) for g in therapy_attribute(knowledge, "group")], dtype=np.int64
         )
         self.pair_group = group_of[self.pairs.therapy]
+        molecules = knowledge.labels("molecule")
+        molecule_of = []
+        for therapy, molecule in zip(
+            therapies, therapy_attribute(knowledge, "molecule"), strict=True
+        ):
+            if molecule not in molecules:
+                raise InputError(
+                    knowledge.root / "indication.yaml",
+                    f"dimensions.therapy.{therapy}.molecule",
+                    f"'{molecule}' is not a molecule label ({', '.join(molecules)})",
+                )
+            molecule_of.append(molecules.index(molecule))
+        self.molecule = np.array(molecule_of, dtype=np.int64)
 
     def success(self, values: np.ndarray, risk_adjusted: bool, point: bool) -> np.ndarray:
         """Per draw and therapy: 1/0 market entry, or its probability when risk-adjusted."""
@@ -167,7 +191,12 @@ class MarketAssembler:
             * get(values, "market.price_index")[:, :, None]
         )
         loe = loe_factor(
-            self.years, get(values, "market.loe_year"), get(values, "market.loe_price_erosion")
+            self.years,
+            get(values, "market.loe_year"),
+            get(values, "market.loe_generic_share"),
+            get(values, "market.loe_generic_discount"),
+            self.molecule,
+            get(values, "market.loe_country_scale"),
         )
         # The market core is memory-bound: single precision halves its traffic
         # (results are kept as float32 anyway).
