@@ -150,3 +150,38 @@ def test_every_marketed_drug_has_a_molecule_class_with_a_curve(lm):
             assert molecule == "adc"
         if market != "drug":
             assert molecule == "other", therapy
+
+
+def test_no_treated_patient_on_a_drug_carries_a_zero_price(lm):
+    from leptomarket.engine.forecast import run_forecast
+
+    result = run_forecast(lm, RunSettings(0))
+    market = lm.attribute("therapy", "market")
+    drugs = [i for i, m in enumerate(market) if m == "drug"]
+    patients = result.market["patients"][0][..., drugs]
+    revenue = result.market["revenue"][0][..., drugs]
+    assert np.all(revenue[patients > 1e-6] > 0)
+    # The unnamed agents are priced, not dropped: ALK+ patients not yet on alectinib or
+    # lorlatinib sit on other ALK TKIs (crizotinib, brigatinib, ceritinib).
+    i = lm.labels("therapy").index("other_alk_tki")
+    us, y2020 = 0, [int(v) for v in lm.years].index(2020)
+    assert result.market["patients"][0, us, y2020, i] > 0
+    assert result.market["revenue"][0, us, y2020, i] > 0
+
+
+def test_an_unpriced_remainder_is_flagged_with_file_and_block(tmp_path):
+    import shutil
+
+    from leptomarket.knowledge.loader import collect, indication_root
+
+    root = tmp_path / "template"
+    shutil.copytree(indication_root("template"), root)
+    shares = root / "parameters" / "market" / "within_group_share.yaml"
+    text = shares.read_text(encoding="utf-8")
+    shares.write_text(text.replace("  - {segment: t1_x, therapy: other_g1, value: 0.2}\n", ""))
+    _, issues = collect(root)
+    priced = [i for i in issues if i.check == "priced"]
+    assert len(priced) == 2  # countries AA and BB
+    assert priced[0].file == str(shares)
+    assert "segment=t1_x, group=g1" in priced[0].field
+    assert "20.0% of the group's patients carry no price" in priced[0].reason

@@ -20,7 +20,7 @@ from leptomarket.engine.forecast import run_forecast
 from leptomarket.engine.run import RunSettings
 from leptomarket.knowledge.loader import load_indication
 
-THERAPIES = ["est_a", "new_b", "pipe_c", "rt_d", "bsc"]
+THERAPIES = ["est_a", "new_b", "pipe_c", "rt_d", "other_g1", "bsc"]
 
 
 @pytest.fixture(scope="module")
@@ -209,7 +209,7 @@ def test_market_model_revenue_identity():
         success=np.ones((1, 1)),
         months=np.array([[2.0, 4.0]]),
         unit_value=np.array([[[100.0]]]),
-        loe=np.ones((1, 1, 1, 1)),
+        price_factor=np.ones((1, 1, 1, 1)),
         pairs=pairs,
     )
     out = market_model(inputs)
@@ -232,7 +232,7 @@ def reference_market(inputs: MarketInputs) -> MarketOutputs:
     for p, i in enumerate(pairs.therapy):
         per_therapy[..., i] += patients[..., p]
         per_months[..., i] += months[..., p]
-    revenue = per_months * inputs.unit_value[:, :, None, :] * inputs.loe
+    revenue = per_months * inputs.unit_value[:, :, None, :] * inputs.price_factor
     return MarketOutputs(per_therapy, revenue)
 
 
@@ -253,7 +253,7 @@ def test_fast_core_matches_the_plain_rule():
         success=rng.integers(0, 2, (d, n)).astype(float),
         months=rng.uniform(1, 6, (d, p)),
         unit_value=rng.uniform(100, 1000, (d, c, n)),
-        loe=rng.uniform(0.4, 1, (d, c, y, n)),
+        price_factor=rng.uniform(0.4, 1, (d, c, y, n)),
         pairs=pairs,
     )
     fast, plain = market_model(inputs), reference_market(inputs)

@@ -18,7 +18,7 @@ from leptomarket.errors import InputError
 from leptomarket.knowledge.loader import load_indication
 from leptomarket.scenarios.scenario import load_scenario
 
-THERAPIES = ["est_a", "new_b", "pipe_c", "rt_d", "bsc"]
+THERAPIES = ["est_a", "new_b", "pipe_c", "rt_d", "other_g1", "bsc"]
 
 
 @pytest.fixture(scope="module")

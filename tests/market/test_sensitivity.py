@@ -38,7 +38,7 @@ def test_tornado_base_is_the_point_forecast(template):
 
 def test_tornado_fixed_parameters_do_not_swing(template):
     table = tornado(template, TARGET).set_index("parameter")
-    for fixed in ("market.monthly_price_us", "market.launch_year", "market.compliance"):
+    for fixed in ("market.monthly_price", "market.launch_year", "market.compliance"):
         assert table.loc[fixed, "swing"] == 0.0
     # a larger group share raises the group's revenue
     assert table.loc["market.group_share", "at_p95"] > table.loc["market.group_share", "at_p05"]
@@ -47,7 +47,7 @@ def test_tornado_fixed_parameters_do_not_swing(template):
 
 def test_sobol_indices_are_shares_of_variance(template):
     table = sobol_indices(template, TARGET, n_base=256, seed=3).set_index("parameter")
-    assert table.loc["market.monthly_price_us", "ST"] == pytest.approx(0.0, abs=1e-9)
+    assert table.loc["market.monthly_price", "ST"] == pytest.approx(0.0, abs=1e-9)
     assert table["ST"].iloc[0] > 0.1
     assert table["S1"].sum() == pytest.approx(1.0, abs=0.25)
 

@@ -12,9 +12,11 @@ The rule (see ``docs/methodology.md``, "Market")::
     within[s,i]    = peak[s,i] * uptake[i] * success[i]     launching therapy
                    = base[s,i] * (1 - E[s, g(i)])           established therapy
     E[s,g]         = sum of within[s,j] over launching j in group g
-    revenue[i]     = sum_s patients[s,i] * months[s,i]
-                     * compliance[i] * monthly_price[i] * price_index[c] * loe[i]
-    loe[i]         = 1 - generic_share[class(i), age] * generic_discount[class(i), age]
+    revenue[i]     = sum_s patients[s,i] * months[s,i] * unit_value[c,i] * price_factor[c,y,i]
+    unit_value     = compliance[i] * monthly_price[c,i] * (price_index[c] unless the
+                     price is national) * (1 - net_discount[c])
+    price_factor   = (1 + growth[c]) ** (year - price_year[c,i])
+                     * (1 - generic_share[class(i), age] * generic_discount[class(i), age])
 
 Launching therapies take patients from the established ones of their group
 in proportion to those therapies' shares, so the group's patients are
@@ -112,6 +114,24 @@ def loe_factor(
     return np.where(after, factor, 1.0)
 
 
+def price_trend(years: np.ndarray, price_year: np.ndarray, growth: np.ndarray) -> np.ndarray:
+    """List price in each model year relative to its observation: ``(1 + g) ** (y - y0)``.
+
+    Parameters
+    ----------
+    years : array [year]
+    price_year : array [country, therapy] year each price was observed
+    growth : array [draw, country] annual list-price change [1/year]
+
+    Returns
+    -------
+    array [draw, 1 or country, year, therapy]; history years before the
+    observation are deflated by the same rule.
+    """
+    offset = years[None, :, None] - price_year[:, None, :]  # [country, year, therapy]
+    return np.exp(np.log1p(growth)[:, :, None, None] * offset[None, ...])
+
+
 @dataclass(frozen=True)
 class PairIndex:
     """Static layout of the active (segment, therapy) pairs.
@@ -173,8 +193,8 @@ class MarketInputs:
     uptake: np.ndarray  # [draw, country, year, therapy]
     success: np.ndarray  # [draw, therapy]
     months: np.ndarray  # [draw, pair]
-    unit_value: np.ndarray  # [draw, country, therapy] compliance x price x index [USD/month]
-    loe: np.ndarray  # [draw, country, year, therapy]
+    unit_value: np.ndarray  # [draw, country, therapy] compliance x net price [USD/month]
+    price_factor: np.ndarray  # [draw, country, year, therapy] price growth x LOE erosion
     pairs: PairIndex
 
 
@@ -259,7 +279,8 @@ def market_models(inputs: MarketInputs, successes: list[np.ndarray]) -> list[Mar
             1,
             0,
         )  # [therapy, year, draw, country] -> [draw, country, year, therapy]
-        revenue = months.transpose(to_draw_major) * inputs.unit_value[:, :, None, :] * inputs.loe
+        revenue = months.transpose(to_draw_major) * inputs.unit_value[:, :, None, :]
+        revenue *= inputs.price_factor
         patients_out = np.ascontiguousarray(patients.transpose(to_draw_major))
         outputs.append(MarketOutputs(patients=patients_out, revenue=revenue))
     return outputs

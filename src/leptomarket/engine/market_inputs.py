@@ -5,8 +5,14 @@ from __future__ import annotations
 import numpy as np
 
 from leptomarket.core.epidemiology import EpiOutputs
-from leptomarket.core.market import MarketInputs, PairIndex, analog_uptake, loe_factor
-from leptomarket.engine.epi_inputs import required_parameters
+from leptomarket.core.market import (
+    MarketInputs,
+    PairIndex,
+    analog_uptake,
+    loe_factor,
+    price_trend,
+)
+from leptomarket.engine.epi_inputs import reference_years, required_parameters
 from leptomarket.errors import InputError
 from leptomarket.knowledge.model import Knowledge, Parameter
 from leptomarket.sampling.sampler import ParameterDraws
@@ -20,8 +26,10 @@ MARKET_PARAMETERS: dict[str, tuple[str, ...]] = {
     "market.uptake_analog": ("launch_age",),
     "market.months_of_therapy": ("segment", "therapy"),
     "market.compliance": ("therapy",),
-    "market.monthly_price_us": ("therapy",),
+    "market.monthly_price": ("country", "therapy"),
     "market.price_index": ("country",),
+    "market.price_growth": ("country",),
+    "market.net_discount": ("country",),
     "market.loe_year": ("country", "therapy"),
     "market.loe_generic_share": ("molecule", "loe_age"),
     "market.loe_generic_discount": ("molecule", "loe_age"),
@@ -155,6 +163,12 @@ class MarketAssembler:
                 )
             molecule_of.append(molecules.index(molecule))
         self.molecule = np.array(molecule_of, dtype=np.int64)
+        price = knowledge.parameter("market.monthly_price")
+        #: [country, therapy] year each price was observed, and whether it is a
+        #: national price (else a US price carried over by the price index).
+        self.price_year = reference_years(price).astype(float)
+        national = np.array(["country" in row.labels() for row in price.rows])
+        self.national_price = national[price.cell_row]
 
     def success(self, values: np.ndarray, risk_adjusted: bool, point: bool) -> np.ndarray:
         """Per draw and therapy: 1/0 market entry, or its probability when risk-adjusted."""
@@ -185,11 +199,16 @@ class MarketAssembler:
             get(values, "market.uptake_analog"),
         )
         months = get(values, "market.months_of_therapy")[:, pairs.segment, pairs.therapy]
+        index = np.where(
+            self.national_price[None, :, :], 1.0, get(values, "market.price_index")[:, :, None]
+        )
         unit_value = (
             get(values, "market.compliance")[:, None, :]
-            * get(values, "market.monthly_price_us")[:, None, :]
-            * get(values, "market.price_index")[:, :, None]
+            * get(values, "market.monthly_price")
+            * index
+            * (1.0 - get(values, "market.net_discount"))[:, :, None]
         )
+        trend = price_trend(self.years, self.price_year, get(values, "market.price_growth"))
         loe = loe_factor(
             self.years,
             get(values, "market.loe_year"),
@@ -198,6 +217,7 @@ class MarketAssembler:
             self.molecule,
             get(values, "market.loe_country_scale"),
         )
+        loe *= trend
         # The market core is memory-bound: single precision halves its traffic
         # (results are kept as float32 anyway).
         single = np.float32
@@ -210,6 +230,6 @@ class MarketAssembler:
             success=self.success(values, risk_adjusted, point).astype(single),
             months=months.astype(single),
             unit_value=unit_value,
-            loe=loe,
+            price_factor=loe,
             pairs=pairs,
         )

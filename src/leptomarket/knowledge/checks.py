@@ -12,6 +12,11 @@ shares             point shares within each exclusive group sum to 1 (or at
                    most 1) within the group's stated tolerance
 triangulation      the LM-risk triangulation file names real segments and
                    sources, and every segment has an estimate beside the model's
+priced             no treated patient silently carries a zero price: in every
+                   (country, segment, drug group) given to patients, the named
+                   established shares sum to 1, or a ``remainder`` therapy of
+                   the group takes the rest, or its row says why it is 0; every
+                   drug with a share has a positive price
 =================  ============================================================
 """
 
@@ -157,6 +162,69 @@ def check_shares(knowledge: Knowledge, parameter: Parameter) -> list[Issue]:
     return issues
 
 
+def check_priced_patients(knowledge: Knowledge, tolerance: float = 0.005) -> list[Issue]:
+    """Treated patients of a drug group either sit on a priced drug or are declared not to."""
+    names = ("market.group_share", "market.within_group_share", "market.monthly_price")
+    if any(name not in knowledge.parameters for name in names):
+        return []
+    group_share, within, price = (knowledge.parameter(name) for name in names)
+    if group_share.dims != ("country", "segment", "group") or within.dims != (
+        "country",
+        "segment",
+        "therapy",
+    ):
+        return []
+    therapies = knowledge.labels("therapy")
+    groups = knowledge.labels("group")
+    attribute = {a: knowledge.attribute("therapy", a) for a in ("group", "launch", "market")}
+    remainder = knowledge.attribute("therapy", "remainder")
+    g_share, w_share = group_share.point(), within.point()
+    issues: list[Issue] = []
+    for g, group in enumerate(groups):
+        members = [i for i, v in enumerate(attribute["group"]) if v == group]
+        if not any(attribute["market"][i] == "drug" for i in members):
+            continue
+        established = [i for i in members if attribute["launch"][i] == "established"]
+        rest = [i for i in established if remainder[i]]
+        for c, s in zip(*np.nonzero(g_share[:, :, g] > 0), strict=True):
+            named = float(w_share[c, s, established].sum())
+            if named >= 1 - tolerance:
+                continue
+            declared = [
+                i for i in rest if within.assumption_of(within.rows[within.cell_row[c, s, i]])
+            ]
+            if declared:
+                continue
+            country = knowledge.labels("country")[c]
+            segment = knowledge.labels("segment")[s]
+            issues.append(
+                Issue(
+                    "warning",
+                    str(within.file),
+                    f"country={country}, segment={segment}, group={group}",
+                    f"established shares sum to {named:.3f}: {1 - named:.1%} of the group's "
+                    "patients carry no price (add a remainder therapy priced at the group's "
+                    "named price, or a 0 row saying why)",
+                    "priced",
+                )
+            )
+    prices = price.point()
+    for i, therapy in enumerate(therapies):
+        if attribute["market"][i] != "drug" or w_share[:, :, i].max() <= 0:
+            continue
+        for c in np.flatnonzero(prices[:, i] <= 0):
+            issues.append(
+                Issue(
+                    "warning",
+                    str(price.file),
+                    f"country={knowledge.labels('country')[c]}, therapy={therapy}",
+                    "a drug with a share has a zero price",
+                    "priced",
+                )
+            )
+    return issues
+
+
 def cross_check(knowledge: Knowledge) -> list[Issue]:
     """Run every named check over every parameter of an indication."""
     issues: list[Issue] = []
@@ -165,4 +233,5 @@ def cross_check(knowledge: Knowledge) -> list[Issue]:
         issues.extend(check_rows(parameter))
         issues.extend(check_shares(knowledge, parameter))
     issues.extend(check_triangulation(knowledge))
+    issues.extend(check_priced_patients(knowledge))
     return issues

@@ -80,6 +80,9 @@ class Override(BaseModel):
     value: float
     low: float | None = None
     high: float | None = None
+    year: int | None = Field(
+        default=None, description="Year the value refers to (prices: observation year)."
+    )
     distribution: DistributionName | None = None
     source: list[str] | str | None = None
     assumption: str | None = None
@@ -319,10 +322,18 @@ def apply_overrides(knowledge: Knowledge, scenario: Scenario) -> Knowledge:
     path = str(scenario.path)
     for i, override in enumerate(scenario.spec.overrides):
         parameter = parameters[override.parameter]
+        if override.year is None and all(row.year is not None for row in parameter.rows):
+            raise InputError(
+                path,
+                f"overrides[{i}].year",
+                f"every row of {override.parameter} gives the year its value refers to "
+                "(for a price, the year it was observed); add year",
+            )
         row_data: dict[str, Any] = {
             "value": override.value,
             "low": override.low,
             "high": override.high,
+            "year": override.year,
             "source": override.source,
             "assumption": override.assumption or f"scenario '{scenario.name}' override",
             "note": override.note,
