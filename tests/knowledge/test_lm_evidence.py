@@ -185,3 +185,32 @@ def test_an_unpriced_remainder_is_flagged_with_file_and_block(tmp_path):
     assert priced[0].file == str(shares)
     assert "segment=t1_x, group=g1" in priced[0].field
     assert "20.0% of the group's patients carry no price" in priced[0].reason
+
+
+def test_trastuzumab_deruxtecan_starts_in_her2_low_disease_with_its_label(lm):
+    from leptomarket.engine.epi_inputs import epi_parameters
+    from leptomarket.engine.forecast import ChunkModel
+    from leptomarket.engine.market_inputs import market_parameters
+    from leptomarket.sampling.sampler import ParameterDraws, build_spec, sample
+
+    spec = build_spec(epi_parameters(lm) + market_parameters(lm))
+    model = ChunkModel(lm, ParameterDraws(lm, spec), point=True)
+    values = sample(spec, 1, 1, "point")
+    from leptomarket.core.epidemiology import epidemiology_funnel
+
+    inputs = model.market.inputs(values, epidemiology_funnel(model.epi.inputs(values)), point=True)
+    pairs, segments = inputs.pairs, lm.labels("segment")
+    tdxd = lm.labels("therapy").index("trastuzumab_deruxtecan")
+    years = [int(v) for v in lm.years]
+    us = lm.labels("country").index("US")
+
+    def uptake(segment: str, year: int) -> float:
+        (p,) = np.flatnonzero((pairs.therapy == tdxd) & (pairs.segment == segments.index(segment)))
+        return float(inputs.uptake[0, us, years.index(year), p])
+
+    assert uptake("breast_her2_pos", 2021) > 0  # HER2+ label Dec 2019
+    assert uptake("breast_hr_pos_her2_neg", 2021) == 0.0  # HER2-low label Aug 2022
+    assert uptake("breast_tnbc", 2021) == 0.0
+    assert uptake("breast_hr_pos_her2_neg", 2022) > 0
+    # Same year since launch, same share of peak, in both labels.
+    assert uptake("breast_hr_pos_her2_neg", 2024) == pytest.approx(uptake("breast_her2_pos", 2022))

@@ -249,7 +249,7 @@ def test_fast_core_matches_the_plain_rule():
         untreated=rng.uniform(0, 20, (d, c, y, s)),
         group_share=rng.uniform(0, 1, (d, c, p)),
         share=rng.uniform(0, 0.2, (d, c, p)),
-        uptake=rng.uniform(0, 1, (d, c, y, n)),
+        uptake=rng.uniform(0, 1, (d, c, y, p)),
         success=rng.integers(0, 2, (d, n)).astype(float),
         months=rng.uniform(1, 6, (d, p)),
         unit_value=rng.uniform(100, 1000, (d, c, n)),

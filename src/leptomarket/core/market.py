@@ -9,7 +9,7 @@ in few segments, patients are computed on the active (segment, therapy)
 The rule (see ``docs/methodology.md``, "Market")::
 
     patients[s,i]  = population[s] * group_share[s, g(i)] * within[s,i]
-    within[s,i]    = peak[s,i] * uptake[i] * success[i]     launching therapy
+    within[s,i]    = peak[s,i] * uptake[s,i] * success[i]   launching therapy
                    = base[s,i] * (1 - E[s, g(i)])           established therapy
     E[s,g]         = sum of within[s,j] over launching j in group g
     revenue[i]     = sum_s patients[s,i] * months[s,i] * unit_value[c,i] * price_factor[c,y,i]
@@ -160,7 +160,8 @@ def within_group_share(
     Parameters
     ----------
     share : array [draw, country, pair] base share (established) or peak share (launching)
-    uptake : array [draw, country, year, therapy] share of peak reached
+    uptake : array [draw, country, year, pair] share of peak reached (a therapy
+        may launch in different years in different segments, e.g. by label)
     success : array [draw, therapy] 1 if the therapy reaches the market in the draw
         (0/1 for a Bernoulli draw; a probability for the risk-adjusted value)
 
@@ -168,7 +169,7 @@ def within_group_share(
     -------
     array [draw, country, year, pair] in [0, 1]
     """
-    reach = uptake[..., pairs.therapy] * success[:, None, None, pairs.therapy]
+    reach = uptake * success[:, None, None, pairs.therapy]
     launched = np.where(pairs.launching, share[:, :, None, :] * reach, 0.0)
     taken = _sum_by_block(launched, pairs)
     remaining = 1.0 - taken[..., pairs.block]
@@ -190,7 +191,7 @@ class MarketInputs:
     untreated: np.ndarray  # [draw, country, year, segment]
     group_share: np.ndarray  # [draw, country, pair]
     share: np.ndarray  # [draw, country, pair]
-    uptake: np.ndarray  # [draw, country, year, therapy]
+    uptake: np.ndarray  # [draw, country, year, pair]
     success: np.ndarray  # [draw, therapy]
     months: np.ndarray  # [draw, pair]
     unit_value: np.ndarray  # [draw, country, therapy] compliance x net price [USD/month]
@@ -231,7 +232,7 @@ def market_models(inputs: MarketInputs, successes: list[np.ndarray]) -> list[Mar
     # through memory (strided views are ~20x slower for numpy here).
     treated = np.ascontiguousarray(inputs.treated.transpose(3, 2, 0, 1))  # [s, year, draw, c]
     untreated = np.ascontiguousarray(inputs.untreated.transpose(3, 2, 0, 1))
-    uptake = np.ascontiguousarray(inputs.uptake.transpose(3, 2, 0, 1))  # [therapy, year, d, c]
+    uptake = np.ascontiguousarray(inputs.uptake.transpose(3, 2, 0, 1))  # [pair, year, d, c]
     group_share = np.ascontiguousarray(inputs.group_share.transpose(2, 0, 1))  # [pair, d, c]
     base_share = np.ascontiguousarray(inputs.share.transpose(2, 0, 1))
     pair_months = np.ascontiguousarray(inputs.months.T)[:, :, None]  # [pair, draw, 1]
@@ -250,7 +251,7 @@ def market_models(inputs: MarketInputs, successes: list[np.ndarray]) -> list[Mar
         taken: dict[int, np.ndarray] = {}
         for p in np.flatnonzero(selection & pairs.launching):
             i = pairs.therapy[p]
-            launched[p] = uptake[i] * (base_share[p] * success[:, i][:, None])
+            launched[p] = uptake[p] * (base_share[p] * success[:, i][:, None])
             block = int(pairs.block[p])
             taken[block] = taken[block] + launched[p] if block in taken else launched[p]
         for p in np.flatnonzero(selection):

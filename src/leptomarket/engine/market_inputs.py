@@ -21,7 +21,7 @@ from leptomarket.sampling.sampler import ParameterDraws
 MARKET_PARAMETERS: dict[str, tuple[str, ...]] = {
     "market.group_share": ("country", "segment", "group"),
     "market.within_group_share": ("country", "segment", "therapy"),
-    "market.launch_year": ("country", "therapy"),
+    "market.launch_year": ("country", "segment", "therapy"),
     "market.time_to_peak": ("country",),
     "market.uptake_analog": ("launch_age",),
     "market.months_of_therapy": ("segment", "therapy"),
@@ -139,9 +139,6 @@ class MarketAssembler:
         self.years = knowledge.years.astype(float)
         self.pairs = build_pairs(knowledge)
         therapies = knowledge.labels("therapy")
-        self.launching = np.flatnonzero(
-            np.array([v == "launching" for v in therapy_attribute(knowledge, "launch")])
-        )
         self.pipeline_index = np.array(
             [therapies.index(t) for t in pipeline_therapies(knowledge)], dtype=np.int64
         )
@@ -190,11 +187,11 @@ class MarketAssembler:
         group_share = get(values, "market.group_share")[:, :, pairs.segment, self.pair_group]
         share = get(values, "market.within_group_share")[:, :, pairs.segment, pairs.therapy]
         # Only launching therapies follow a launch curve; the others never use it.
-        launch_year = get(values, "market.launch_year")
+        launch_year = get(values, "market.launch_year")[:, :, pairs.segment, pairs.therapy]
         uptake = np.zeros((*launch_year.shape[:2], len(self.years), launch_year.shape[2]))
-        uptake[..., self.launching] = analog_uptake(
+        uptake[..., pairs.launching] = analog_uptake(
             self.years,
-            launch_year[..., self.launching],
+            launch_year[..., pairs.launching],
             get(values, "market.time_to_peak"),
             get(values, "market.uptake_analog"),
         )

@@ -33,9 +33,9 @@ def most_likely_launch(result: ForecastResult) -> tuple[str, int]:
     success = k.parameter("pipeline.probability_of_success").point()
     assets = pipeline_therapies(k)
     best = max(assets, key=lambda t: success[therapies.index(t)])
-    launch = k.parameter("market.launch_year").point()
+    launch = k.parameter("market.launch_year").point()  # [country, segment, therapy]
     country = 0 if "US" not in k.labels("country") else k.labels("country").index("US")
-    return best, round(float(launch[country, therapies.index(best)]))
+    return best, round(float(launch[country, :, therapies.index(best)].min()))
 
 
 def decision_findings(result: ForecastResult, region: str) -> dict[str, object]:

@@ -372,13 +372,22 @@ def launch_shares(
 
 
 def _cell(knowledge: Knowledge, name: str, labels: dict[str, str]) -> tuple[float, Row | None]:
-    """Point value and row of one cell of a parameter (NaN, None when absent)."""
+    """Point value and row of one cell of a parameter (NaN, None when absent).
+
+    Over a dimension ``labels`` does not name, the smallest value is taken
+    (e.g. a therapy's earliest launch year over segments).
+    """
     parameter = knowledge.parameters.get(name)
     if parameter is None:
         return float("nan"), None
-    index = tuple(knowledge.labels(dim).index(labels[dim]) for dim in parameter.dims)
-    row = parameter.rows[int(parameter.cell_row[index])]
-    return float(parameter.point()[index]), row
+    index = tuple(
+        knowledge.labels(dim).index(labels[dim]) if dim in labels else slice(None)
+        for dim in parameter.dims
+    )
+    values = parameter.point()[index]
+    rows = parameter.cell_row[index]
+    k = int(np.argmin(values)) if np.ndim(values) else 0
+    return float(np.ravel(values)[k]), parameter.rows[int(np.ravel(rows)[k])]
 
 
 def pipeline_table(
