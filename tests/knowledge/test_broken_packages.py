@@ -7,13 +7,14 @@ numeric cross checks are warnings, promoted to errors by ``strict=True``.
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from leptomarket.errors import InputError, LeptomarketError, ValidationFailedError
-from leptomarket.knowledge.loader import collect, load_indication
+from leptomarket.knowledge.loader import collect, indication_root, load_indication
 from leptomarket.knowledge.model import Issue
 
 
@@ -283,3 +284,34 @@ def test_collect_reports_yaml_syntax_error_as_an_issue(broken):
     assert bad and bad[0].level == "error"
     assert "invalid YAML" in bad[0].reason
     assert "line 10" in f"{bad[0].field} {bad[0].reason}"
+
+
+def _with_source(tmp_path, entry: str):
+    root = tmp_path / "template"
+    shutil.copytree(indication_root("template"), root)
+    sources = root / "sources.yaml"
+    sources.write_text(sources.read_text(encoding="utf-8") + entry, encoding="utf-8")
+    _, issues = collect(root)
+    return [i for i in issues if i.check == "locators"]
+
+
+def test_a_bare_ip_address_as_a_source_link_is_an_error(tmp_path):
+    issues = _with_source(
+        tmp_path,
+        "mirror: {authors: A, year: 2020, title: T, publisher: P, kind: publication,"
+        " url: 'http://47.251.13.51:8081/16080173'}\n",
+    )
+    assert [i.level for i in issues] == ["error"]
+    assert issues[0].field == "mirror.url" and "bare IP address" in issues[0].reason
+
+
+def test_an_aggregator_link_without_doi_or_pmid_warns_unless_explained(tmp_path):
+    entry = (
+        "copy: {authors: A, year: 2020, title: T, publisher: P, kind: report,"
+        " url: 'https://www.scribd.com/document/1'%s}\n"
+    )
+    issues = _with_source(tmp_path, entry % "")
+    assert [i.level for i in issues] == ["warning"]
+    assert "aggregator or mirror" in issues[0].reason and issues[0].field == "copy.url"
+    assert _with_source(tmp_path / "doi", entry % ", doi: 10.1000/x") == []
+    assert _with_source(tmp_path / "why", entry % ", secondary: only copy found") == []

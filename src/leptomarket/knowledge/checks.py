@@ -12,6 +12,10 @@ shares             point shares within each exclusive group sum to 1 (or at
                    most 1) within the group's stated tolerance
 triangulation      the LM-risk triangulation file names real segments and
                    sources, and every segment has an estimate beside the model's
+locators           every source can be found where a pharma QC would look: a
+                   bare IP address as its link is an error; a link to an
+                   aggregator or mirror without a DOI or PubMed ID is a
+                   warning unless the entry says why (``secondary``)
 priced             no treated patient silently carries a zero price: in every
                    (country, segment, drug group) given to patients, the named
                    established shares sum to 1, or a ``remainder`` therapy of
@@ -21,6 +25,9 @@ priced             no treated patient silently carries a zero price: in every
 """
 
 from __future__ import annotations
+
+import ipaddress
+from urllib.parse import urlparse
 
 import numpy as np
 
@@ -162,6 +169,107 @@ def check_shares(knowledge: Knowledge, parameter: Parameter) -> list[Issue]:
     return issues
 
 
+#: Hosts that copy, summarise or shorten other publishers' pages: a source
+#: linked only there needs a DOI, a PubMed ID or a stated reason.
+AGGREGATOR_HOSTS = frozenset(
+    {
+        "1library.net",
+        "1stoncology.com",
+        "acemap.info",
+        "archives.lincolndailynews.com",
+        "arxivlens.com",
+        "businesswirechina.com",
+        "buff.ly",
+        "c.coek.info",
+        "cancertoday.info",
+        "carecostestimate.com",
+        "chigaco.vukou.com",
+        "clinicaltrialcompass.org",
+        "cupdf.com",
+        "discovery.researcher.life",
+        "doaj.org",
+        "donatorih24.it",
+        "druglandscape.com",
+        "fdocuments.us",
+        "informazione.it",
+        "maestrodatabase.com",
+        "marketstatics.com",
+        "medluna.com",
+        "medworm.com",
+        "news-medical.net",
+        "ouci.dntb.gov.ua",
+        "proxy.weglot.com",
+        "ptop.only.wip.la",
+        "rdrr.io",
+        "readkong.com",
+        "sciety.org",
+        "scite.ai",
+        "scribd.com",
+        "searchworks.jioinstitute.edu.in",
+        "searchworks.staging.jioinstitute.edu.in",
+        "staging.scite.ai",
+        "study.space",
+        "suppr.wilddata.cn",
+        "synapsesocial.com",
+        "tomesphere.com",
+        "trialify.org",
+        "trials.co",
+        "volnation.com",
+        "bxb.zlyfw.com",
+        "it.marketscreener.com",
+        "www.citedrive.com",
+        "www.clinicaltrialsgps.com",
+        "www.eliteageresearch.co.in",
+        "www.scribd.com",
+        "www.borderline24.com",
+        "diarioelcentinela.com",
+        "www.laopiniondezamora.es",
+        "lymphome.pagesjaunes.fr",
+    }
+)
+
+
+def check_source_locators(knowledge: Knowledge) -> list[Issue]:
+    """Sources linked by bare IP addresses (error) or only through aggregators (warning)."""
+    issues = []
+    file = str(knowledge.root / "sources.yaml")
+    for key, source in knowledge.sources.items():
+        host = urlparse(source.url).hostname if source.url else None
+        if host is not None and _is_ip_address(host):
+            issues.append(
+                Issue(
+                    "error",
+                    file,
+                    f"{key}.url",
+                    f"'{source.url}' is a bare IP address: give the DOI, PubMed ID, label or "
+                    "publisher page instead",
+                    "locators",
+                )
+            )
+        elif (
+            host in AGGREGATOR_HOSTS and not source.doi and not source.pmid and not source.secondary
+        ):
+            issues.append(
+                Issue(
+                    "warning",
+                    file,
+                    f"{key}.url",
+                    f"{host} is an aggregator or mirror and the source has no DOI or PubMed ID: "
+                    "link the publisher's page, add doi/pmid, or say why in 'secondary'",
+                    "locators",
+                )
+            )
+    return issues
+
+
+def _is_ip_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
 def check_priced_patients(knowledge: Knowledge, tolerance: float = 0.005) -> list[Issue]:
     """Treated patients of a drug group either sit on a priced drug or are declared not to."""
     names = ("market.group_share", "market.within_group_share", "market.monthly_price")
@@ -234,4 +342,5 @@ def cross_check(knowledge: Knowledge) -> list[Issue]:
         issues.extend(check_shares(knowledge, parameter))
     issues.extend(check_triangulation(knowledge))
     issues.extend(check_priced_patients(knowledge))
+    issues.extend(check_source_locators(knowledge))
     return issues

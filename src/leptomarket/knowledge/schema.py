@@ -70,6 +70,10 @@ class Source(BaseModel):
     url: str | None = None
     doi: str | None = None
     pmid: str | None = Field(default=None, pattern=r"^[0-9]{1,9}$", description="PubMed ID.")
+    secondary: str | None = Field(
+        default=None,
+        description="Why only a secondary copy (aggregator, mirror, news) is cited.",
+    )
     note: str | None = None
 
     @model_validator(mode="after")

@@ -533,8 +533,8 @@ def source_table(knowledge: Knowledge, extra: dict[str, set[str]] | None = None)
     Returns
     -------
     pandas.DataFrame
-        ``key, authors, year, title, publisher, kind, url, doi, note, cited_by``, sorted by
-        authors and year.
+        ``key, authors, year, title, publisher, kind, url, doi, pmid, secondary, note,
+        cited_by``, sorted by authors and year (``secondary`` says why only a copy is cited).
     """
     cited: dict[str, set[str]] = {}
     for name, parameter in knowledge.parameters.items():
@@ -557,12 +557,15 @@ def source_table(knowledge: Knowledge, extra: dict[str, set[str]] | None = None)
                 "kind": source.kind,
                 "url": source.url or (f"https://doi.org/{source.doi}" if source.doi else ""),
                 "doi": source.doi or "",
+                "pmid": source.pmid or "",
+                "secondary": source.secondary or "",
                 "note": source.note or "",
                 "cited_by": "; ".join(sorted(users)),
             }
         )
     columns = [
-        "key", "authors", "year", "title", "publisher", "kind", "url", "doi", "note", "cited_by",
+        "key", "authors", "year", "title", "publisher", "kind", "url", "doi", "pmid",
+        "secondary", "note", "cited_by",
     ]  # fmt: skip
     frame = pd.DataFrame(lines, columns=columns)
     return frame.sort_values(["authors", "year", "key"]).reset_index(drop=True)

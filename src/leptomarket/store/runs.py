@@ -42,6 +42,7 @@ SCHEMA = [
         draw INTEGER, value DOUBLE)""",
     # Added after the first release: stores made before gain the column.
     "ALTER TABLE sources ADD COLUMN IF NOT EXISTS pmid VARCHAR",
+    "ALTER TABLE sources ADD COLUMN IF NOT EXISTS secondary VARCHAR",
 ]
 
 
