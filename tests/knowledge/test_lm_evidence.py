@@ -214,3 +214,23 @@ def test_trastuzumab_deruxtecan_starts_in_her2_low_disease_with_its_label(lm):
     assert uptake("breast_hr_pos_her2_neg", 2022) > 0
     # Same year since launch, same share of peak, in both labels.
     assert uptake("breast_hr_pos_her2_neg", 2024) == pytest.approx(uptake("breast_her2_pos", 2022))
+
+
+def test_drug_market_by_segment_adds_up_and_splits_solid_from_haematological(lm):
+    from leptomarket.engine.forecast import run_forecast
+
+    result = run_forecast(lm, RunSettings(200, seed=5))
+    drugs = [i for i, m in enumerate(lm.attribute("therapy", "market")) if m == "drug"]
+    by_therapy = result.market["revenue"][..., drugs].sum(axis=-1)
+    by_segment = result.segment_market["drug_revenue_by_segment"].sum(axis=-1)
+    np.testing.assert_allclose(by_segment, by_therapy, rtol=2e-5)
+    summary = result.summary()
+    rows = summary[
+        (summary.metric == "drug_revenue_by_segment")
+        & (summary.country == "7MM")
+        & (summary.year == 2024)
+    ].set_index(["level", "key"])["mean"]
+    assert rows["scope", "solid"] + rows["scope", "haematological"] == pytest.approx(
+        rows["total", "all"], rel=1e-6
+    )
+    assert 0 < rows["scope", "haematological"] < rows["scope", "solid"]

@@ -248,3 +248,39 @@ def test_summary_shows_the_point_estimate_beside_the_mean(template_report):
 def test_decision_section_states_computed_findings(template_report):
     text = html_text(template_report)
     assert "Decision views" in text and "Pharma: enrolling 60" in text
+
+
+def test_reconciliation_decomposes_the_gap_into_patients_and_value_per_patient(template_report):
+    from leptomarket.report.reconciliation import reconciliation_table
+
+    data = template_report.data
+    table = reconciliation_table(data.summary, data.knowledge).set_index("estimate")
+    market = table.loc["Synthetic market estimate"]
+    drug = pick(data.summary, "revenue", "ALL", "market", "drug").loc[2020, "mean"]
+    incident = pick(data.summary, "incident_cases", "ALL", "total", "all").loc[2020, "mean"]
+    assert market["model"] == pytest.approx(drug)
+    assert market["patients_ratio"] == pytest.approx(200 / incident)
+    assert market["per_patient_ratio"] == pytest.approx((20000 / 200) / (drug / incident))
+    assert market["external_to_model"] == pytest.approx(
+        market["patients_ratio"] * market["per_patient_ratio"]
+    )
+    sales = table.loc["Synthetic product sales of est_a"]
+    est_a = pick(data.summary, "revenue", "ALL", "therapy", "est_a").loc[2020, "mean"]
+    assert sales["lm_share"] == pytest.approx(est_a / 100000)
+    sheets = sheet_xml(template_report.xlsx)
+    assert "i_reconciliation" in sheets and "b_scope_segments" in sheets
+    page = html_text(template_report)
+    assert "Reconciliation with published estimates" in page
+    assert "Scope: the LM drug market counts the LM-attributable months" in page
+
+
+def test_scope_table_splits_solid_from_haematological(template_report):
+    from leptomarket.report.reconciliation import scope_table
+
+    data = template_report.data
+    frame = scope_table(data.summary, data.knowledge, "ALL", [2022])
+    value = frame.set_index("segment")["drug_market"]
+    assert value["All solid"] + value["All haematological"] == pytest.approx(value["All LM"])
+    assert value["All LM"] == pytest.approx(
+        pick(data.summary, "revenue", "ALL", "market", "drug").loc[2022, "mean"], rel=1e-5
+    )

@@ -18,8 +18,8 @@ from leptomarket.store.database import connect, resolve_db_path
 from leptomarket.store.runs import list_runs, read_results, write_run
 
 # Summary rows of a template epi run: 3 metrics x 3 places (AA, BB, region ALL)
-# x 3 years x 6 keys (3 segments + 2 tumours + total).
-TEMPLATE_RESULT_ROWS = 3 * 3 * 3 * 6  # 162
+# x 3 years x 8 keys (3 segments + 2 tumours + 2 scopes + total).
+TEMPLATE_RESULT_ROWS = 3 * 3 * 3 * 8  # 216
 
 
 @pytest.fixture(scope="module")

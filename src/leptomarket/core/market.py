@@ -197,14 +197,22 @@ class MarketInputs:
     unit_value: np.ndarray  # [draw, country, therapy] compliance x net price [USD/month]
     price_factor: np.ndarray  # [draw, country, year, therapy] price growth x LOE erosion
     pairs: PairIndex
+    #: [therapy] bool: therapies whose revenue is also split by segment
+    #: (the drug market); ``None`` = no split.
+    segment_split: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
 class MarketOutputs:
-    """Patients on therapy [persons/year] and revenue [USD/year], [draw, country, year, therapy]."""
+    """Patients on therapy [persons/year] and revenue [USD/year], [draw, country, year, therapy].
+
+    ``segment_revenue`` [draw, country, year, segment] is the revenue of the
+    ``segment_split`` therapies by the segment their patients come from.
+    """
 
     patients: np.ndarray
     revenue: np.ndarray
+    segment_revenue: np.ndarray | None = None
 
 
 def market_model(inputs: MarketInputs) -> MarketOutputs:
@@ -245,7 +253,17 @@ def market_models(inputs: MarketInputs, successes: list[np.ndarray]) -> list[Mar
     variable_blocks = set(pairs.block[pairs.launching & varies[pairs.therapy]].tolist())
     shared = np.array([b not in variable_blocks for b in pairs.block.tolist()])
 
-    def accumulate(selection: np.ndarray, success: np.ndarray, patients, months) -> None:
+    split = inputs.segment_split
+    if split is not None:
+        # Revenue per month of each split therapy, laid out [therapy, year, draw, country].
+        value = np.ascontiguousarray(
+            (inputs.unit_value[:, :, None, :] * inputs.price_factor).transpose(3, 2, 0, 1),
+            dtype=treated.dtype,
+        )
+
+    def accumulate(
+        selection: np.ndarray, success: np.ndarray, patients, months, by_segment
+    ) -> None:
         """Add the contributions of the selected pairs under one launch outcome."""
         launched: dict[int, np.ndarray] = {}
         taken: dict[int, np.ndarray] = {}
@@ -265,15 +283,21 @@ def market_models(inputs: MarketInputs, successes: list[np.ndarray]) -> list[Mar
                 if block in taken:
                     contribution *= 1.0 - taken[block]
             patients[i] += contribution
-            months[i] += contribution * pair_months[p]
+            therapy_months = contribution * pair_months[p]
+            months[i] += therapy_months
+            if by_segment is not None and split[i]:
+                by_segment[pairs.segment[p]] += therapy_months * value[i]
 
+    n_segments = treated.shape[0]
     shared_patients = np.zeros((n_therapies, *shape), dtype=treated.dtype)
     shared_months = np.zeros((n_therapies, *shape), dtype=treated.dtype)
-    accumulate(shared, successes[0], shared_patients, shared_months)
+    shared_segments = None if split is None else np.zeros((n_segments, *shape), treated.dtype)
+    accumulate(shared, successes[0], shared_patients, shared_months, shared_segments)
     outputs = []
     for success in successes:
         patients, months = shared_patients.copy(), shared_months.copy()
-        accumulate(~shared, success, patients, months)
+        by_segment = None if shared_segments is None else shared_segments.copy()
+        accumulate(~shared, success, patients, months, by_segment)
         to_draw_major = (
             2,
             3,
@@ -283,5 +307,10 @@ def market_models(inputs: MarketInputs, successes: list[np.ndarray]) -> list[Mar
         revenue = months.transpose(to_draw_major) * inputs.unit_value[:, :, None, :]
         revenue *= inputs.price_factor
         patients_out = np.ascontiguousarray(patients.transpose(to_draw_major))
-        outputs.append(MarketOutputs(patients=patients_out, revenue=revenue))
+        segment_revenue = (
+            None
+            if by_segment is None
+            else np.ascontiguousarray(by_segment.transpose(to_draw_major))
+        )
+        outputs.append(MarketOutputs(patients_out, revenue, segment_revenue))
     return outputs

@@ -17,7 +17,7 @@ from leptomarket.engine.market_inputs import (
     therapy_attribute,
 )
 from leptomarket.engine.parallel import map_in_order
-from leptomarket.engine.run import EPI_METRICS, Progress, RunSettings
+from leptomarket.engine.run import EPI_METRICS, Progress, RunSettings, segment_groupings
 from leptomarket.engine.summary import KeptDraws, key_levels, summarise_cube
 from leptomarket.knowledge.model import Knowledge
 from leptomarket.sampling.sampler import ParameterDraws, build_spec, sample_chunks
@@ -26,6 +26,8 @@ from leptomarket.scenarios.scenario import Scenario, apply_overrides, base_scena
 #: The market model holds [draw, country, year, pair] blocks; keep chunks small.
 MARKET_CHUNK = 1024
 MARKET_METRICS = ("patients", "revenue", "revenue_risk_adjusted")
+#: Drug-market revenue by the segment its patients come from, [draw, country, year, segment].
+SEGMENT_MARKET_METRICS = ("drug_revenue_by_segment",)
 
 
 @dataclass
@@ -46,6 +48,10 @@ class ForecastResult:
     def market(self) -> dict[str, np.ndarray]:
         return {name: self.kept.cubes[name] for name in MARKET_METRICS}
 
+    @property
+    def segment_market(self) -> dict[str, np.ndarray]:
+        return {name: self.kept.cubes[name] for name in SEGMENT_MARKET_METRICS}
+
     def therapy_levels(self, metric: str) -> list:
         k = self.knowledge
         groupings = {
@@ -62,15 +68,13 @@ class ForecastResult:
         k = self.knowledge
         regions = {**k.indication.regions, **(extra_regions or {})}
         years = [int(y) for y in k.years]
-        segment_levels = key_levels(
-            "segment", k.labels("segment"), {"tumour": k.attribute("segment", "tumour")}
-        )
+        segment_levels = key_levels("segment", k.labels("segment"), segment_groupings(k))
         countries = k.labels("country")
         frames = [
             summarise_cube(
                 metric, cube, countries, regions, years, segment_levels, self.kept.mean(metric)
             )
-            for metric, cube in self.epi.items()
+            for metric, cube in {**self.epi, **self.segment_market}.items()
         ]
         for metric, cube in self.market.items():
             levels = self.therapy_levels(metric)
@@ -118,6 +122,7 @@ class ChunkModel:
         outputs["patients"] = drawn.patients
         outputs["revenue"] = drawn.revenue
         outputs["revenue_risk_adjusted"] = expected.revenue
+        outputs["drug_revenue_by_segment"] = drawn.segment_revenue
         return outputs
 
 
@@ -156,6 +161,9 @@ def run_forecast(
     countries, years = len(knowledge.labels("country")), len(knowledge.years)
     shapes = dict.fromkeys(EPI_METRICS, (countries, years, len(knowledge.labels("segment"))))
     shapes |= dict.fromkeys(MARKET_METRICS, (countries, years, len(knowledge.labels("therapy"))))
+    shapes |= dict.fromkeys(
+        SEGMENT_MARKET_METRICS, (countries, years, len(knowledge.labels("segment")))
+    )
     kept = KeptDraws(shapes, n, settings.keep_draws)
 
     def run_chunk(values: np.ndarray) -> dict[str, np.ndarray]:

@@ -160,6 +160,7 @@ class MarketAssembler:
                 )
             molecule_of.append(molecules.index(molecule))
         self.molecule = np.array(molecule_of, dtype=np.int64)
+        self.drug = np.array([m == "drug" for m in therapy_attribute(knowledge, "market")])
         price = knowledge.parameter("market.monthly_price")
         #: [country, therapy] year each price was observed, and whether it is a
         #: national price (else a US price carried over by the price index).
@@ -229,4 +230,5 @@ class MarketAssembler:
             unit_value=unit_value,
             price_factor=loe,
             pairs=pairs,
+            segment_split=self.drug,
         )

@@ -75,6 +75,16 @@ def run_id(kind: str, knowledge: Knowledge, settings: RunSettings, extra: str = 
     return digest.hexdigest()[:16]
 
 
+def segment_groupings(knowledge: Knowledge) -> dict[str, list]:
+    """Segment attributes that summaries total over: tumour, and scope where declared
+    (solid-tumour LM vs haematological CNS disease)."""
+    groupings = {"tumour": knowledge.attribute("segment", "tumour")}
+    scope = knowledge.attribute("segment", "scope")
+    if all(value is not None for value in scope):
+        groupings["scope"] = scope
+    return groupings
+
+
 @dataclass
 class EpiResult:
     """Kept draws of the funnel (the first ``keep_draws``), each ``[draw, country, year,
@@ -97,9 +107,7 @@ class EpiResult:
     def summary(self, extra_regions: dict[str, list[str]] | None = None) -> pd.DataFrame:
         """Mean and 5/50/95th percentiles by country/region, year, segment/tumour/total."""
         k = self.knowledge
-        levels = key_levels(
-            "segment", k.labels("segment"), {"tumour": k.attribute("segment", "tumour")}
-        )
+        levels = key_levels("segment", k.labels("segment"), segment_groupings(k))
         frames = [
             summarise_cube(
                 metric,

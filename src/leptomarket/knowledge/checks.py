@@ -12,6 +12,7 @@ shares             point shares within each exclusive group sum to 1 (or at
                    most 1) within the group's stated tolerance
 triangulation      the LM-risk triangulation file names real segments and
                    sources, and every segment has an estimate beside the model's
+external           published estimates name known regions and sources
 locators           every source can be found where a pharma QC would look: a
                    bare IP address as its link is an error; a link to an
                    aggregator or mirror without a DOI or PubMed ID is a
@@ -31,6 +32,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 
+from leptomarket.knowledge.external import check_external_estimates
 from leptomarket.knowledge.model import Issue, Knowledge, Parameter
 from leptomarket.knowledge.schema import group_keys
 from leptomarket.knowledge.triangulation import check_triangulation
@@ -343,4 +345,5 @@ def cross_check(knowledge: Knowledge) -> list[Issue]:
     issues.extend(check_triangulation(knowledge))
     issues.extend(check_priced_patients(knowledge))
     issues.extend(check_source_locators(knowledge))
+    issues.extend(check_external_estimates(knowledge))
     return issues

@@ -10,6 +10,7 @@ draws); nothing is computed here beyond presentation.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
@@ -26,12 +27,16 @@ from leptomarket.engine.forecast import ForecastResult
 from leptomarket.engine.run import Progress, RunSettings
 from leptomarket.engine.sensitivity import Target, sobol_indices, tornado
 from leptomarket.errors import LeptomarketError
+from leptomarket.knowledge.external import load_external_estimates
 from leptomarket.knowledge.loader import load_indication
 from leptomarket.knowledge.model import Knowledge
+from leptomarket.knowledge.triangulation import triangulation_table
 from leptomarket.report import figures
 from leptomarket.report.decisions import decision_findings, finding_lines
+from leptomarket.report.reconciliation import reconciliation_table, scope_table
 from leptomarket.report.tables import (
     FUNNEL_METRICS,
+    MILLION,
     assumption_table,
     drug_keys,
     funnel_table,
@@ -187,6 +192,7 @@ class ReportOutcome:
 SECTION_TITLES = {
     "summary": "Executive summary",
     "epidemiology": "Epidemiology: the LM patient funnel",
+    "scope": "Scope: solid-tumour LM and haematological CNS disease",
     "market-class": "Market by therapy class",
     "market-company": "Market by company",
     "pipeline": "Pipeline launches and their risk",
@@ -194,6 +200,7 @@ SECTION_TITLES = {
     "sensitivity": "Sensitivity: which inputs matter",
     "decisions": "Decision views: investors, payers, pharma, providers",
     "landscape": "Pipeline landscape (ClinicalTrials.gov)",
+    "reconciliation": "Reconciliation with published estimates",
     "methods": "Methods and assumptions",
     "sources": "Sources",
 }
@@ -270,6 +277,7 @@ def _summary_section(data: ReportData, region: str) -> Section:
         f"(mean; 5–95% interval {_money(drug_last['p05'])} – {_money(drug_last['p95'])}). "
         "The drug market is revenue of therapies whose market is 'drug' (procedures such as "
         "radiotherapy and supportive care are reported apart).",
+        *_scope_paragraph(data, region, last),
         "Risk-adjusted values weight each pipeline therapy by its probability of success; "
         "the mean and interval draw launches at random with that probability.",
         *_point_paragraph(data, region, first, last),
@@ -292,6 +300,136 @@ def _summary_section(data: ReportData, region: str) -> Section:
                 headers={"p05": "5th pct", "p95": "95th pct"},
                 note="USD M = US dollars, millions per year. Intervals are 5th–95th percentiles "
                 "of the draws; CAGR is computed on the means.",
+            )
+        ],
+    )
+
+
+def _scope_paragraph(data: ReportData, region: str, year: int) -> list[str]:
+    """The headline's scope in one sentence, with the solid / haematological split."""
+    scopes = scope_table(data.summary, data.knowledge, region, [year])
+    if scopes.empty:
+        return []
+    totals = scopes[scopes["segment"].str.startswith("All ") & (scopes["scope"] != "all")]
+    split = "; ".join(
+        f"{row.scope} {_money(row.drug_market / MILLION)} ({row.diagnosed:,.0f} diagnosed)"
+        for row in totals.itertuples()
+    )
+    return [
+        "Scope: the LM drug market counts the LM-attributable months of systemic and "
+        "intra-CSF drug therapy of diagnosed LM patients (months on a therapy after LM "
+        "diagnosis, not the drug's other use), at list prices. Solid-tumour LM and "
+        "haematological CNS disease are treated apart by guidelines and reported apart "
+        f"here; in {year}: {split}."
+    ]
+
+
+def _scope_section(data: ReportData, region: str) -> Section:
+    k = data.knowledge
+    years = report_years(k)
+    frame = scope_table(data.summary, k, region, years)
+    return Section(
+        anchor="scope",
+        title=SECTION_TITLES["scope"],
+        paragraphs=[
+            "Diagnosed LM patients and the drug market by the segment the patients come "
+            "from, with solid-tumour LM and haematological CNS disease (leukaemia and "
+            "lymphoma, where intrathecal chemotherapy dominates and CNS prophylaxis is a "
+            "separate, larger use not counted here) shown apart. Means of the draws; the "
+            "drug market with its 5–95% interval.",
+        ],
+        tables=[
+            ReportTable(
+                sheet="b_scope_segments",
+                title=f"Diagnosed LM and drug market by scope and segment, {region}",
+                frame=frame,
+                formats={
+                    "year": "year",
+                    "diagnosed": "int",
+                    "drug_market": "int",
+                    "drug_market_p05": "int",
+                    "drug_market_p95": "int",
+                },
+                headers={
+                    "scope": "Scope",
+                    "segment": "Segment",
+                    "year": "Year",
+                    "diagnosed": "Diagnosed LM (cases/year)",
+                    "drug_market": "Drug market (USD/year)",
+                    "drug_market_p05": "5th pct",
+                    "drug_market_p95": "95th pct",
+                },
+                note="Cases per year; US dollars per year (nominal, list prices).",
+            )
+        ],
+    )
+
+
+def _reconciliation_section(data: ReportData) -> Section | None:
+    k = data.knowledge
+    frame = reconciliation_table(data.summary, k)
+    if frame.empty:
+        return None
+    paragraphs = [
+        "Published figures put beside the model's figure for the same scope. They are "
+        "never inputs. Where a figure states its patients, the gap is split into a "
+        "patients ratio and a value-per-patient ratio (external / model = patients "
+        "ratio x value-per-patient ratio); for a product's sales, model / external is "
+        "the share of the product that the model attributes to LM, which must be small "
+        "for a drug with large other indications."
+    ]
+    market = frame[frame["patients_ratio"].notna()]
+    for row in market.itertuples():
+        larger = (
+            "patient count"
+            if abs(math.log(row.patients_ratio)) >= abs(math.log(row.per_patient_ratio))
+            else "value per patient"
+        )
+        paragraphs.append(
+            f"{row.estimate} ({row.year}): {_money(row.external / MILLION)} against the "
+            f"model's {_money(row.model / MILLION)}, {row.external_to_model:.1f}x; its patient "
+            f"count is {row.patients_ratio:.1f}x the model's and its value per patient "
+            f"{row.per_patient_ratio:.2f}x, so most of the gap is in the {larger}."
+        )
+    return Section(
+        anchor="reconciliation",
+        title=SECTION_TITLES["reconciliation"],
+        paragraphs=paragraphs,
+        tables=[
+            ReportTable(
+                sheet="i_reconciliation",
+                title="Model against published estimates of the same scope",
+                frame=frame,
+                formats={
+                    "year": "year",
+                    "model_year": "year",
+                    "external": "dec1",
+                    "model": "dec1",
+                    "external_to_model": "dec2",
+                    "patients_ratio": "dec2",
+                    "per_patient_ratio": "dec2",
+                    "lm_share": "pct",
+                },
+                headers={
+                    "estimate": "Published estimate",
+                    "kind": "Kind",
+                    "region": "Region",
+                    "year": "Year",
+                    "model_year": "Model year",
+                    "unit": "Unit",
+                    "external": "Published value",
+                    "model": "Model, same scope",
+                    "external_to_model": "Published / model",
+                    "patients_ratio": "Patients ratio",
+                    "per_patient_ratio": "Value per patient ratio",
+                    "lm_share": "Model / product sales",
+                    "scope": "Scope and caveats",
+                    "source": "Source",
+                },
+                note=(
+                    "Values in the estimate's unit (USD per year, patients or admissions per "
+                    "year). The model year is the estimate's year, or the nearest model year."
+                ),
             )
         ],
     )
@@ -744,6 +882,11 @@ def _sources_section(data: ReportData) -> Section:
         for effect in lever.effects:
             for key in effect.source or []:
                 extra.setdefault(key, set()).add(f"lever {lever_name}")
+    for row in triangulation_table(k):
+        for key in row.sources:
+            extra.setdefault(key, set()).add("LM-risk triangulation")
+    for estimate in load_external_estimates(k.root):
+        extra.setdefault(estimate.source, set()).add("reconciliation (not an input)")
     sources = source_table(k, extra)
     return Section(
         anchor="sources",
@@ -935,12 +1078,17 @@ def _decisions_section(data: ReportData, region: str) -> Section:
     )
 
 
+def _has_scope(data: ReportData) -> bool:
+    return bool((data.summary["metric"] == "drug_revenue_by_segment").any())
+
+
 def report_sections(data: ReportData) -> list[Section]:
     """The report's sections, in order (executive summary to sources)."""
     region = primary_region(data.knowledge)
     return [
         _summary_section(data, region),
         _epidemiology_section(data, region),
+        *([_scope_section(data, region)] if _has_scope(data) else []),
         _class_section(data, region),
         _company_section(data, region),
         _pipeline_section(data, region),
@@ -948,6 +1096,7 @@ def report_sections(data: ReportData) -> list[Section]:
         *([_sensitivity_section(data, region)] if data.tornado is not None else []),
         *([_decisions_section(data, region)] if data.result is not None else []),
         _landscape_section(data),
+        *[section for section in [_reconciliation_section(data)] if section is not None],
         _methods_section(data),
         _sources_section(data),
     ]
