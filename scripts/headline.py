@@ -34,9 +34,8 @@ def headline(indication: str, draws: int, by_segment: bool) -> None:
         revenue = result.kept.cubes["revenue"][:, countries][..., drug].sum(axis=(1, 3))
         diagnosed = result.kept.cubes["diagnosed_cases"][:, countries]
         parts = [f"market {y} USD {revenue[:, years.index(y)].mean() / 1e6:,.1f}M" for y in YEARS]
-        parts.append(
-            f"diagnosed 2024 {diagnosed[:, years.index(2024)].sum(axis=(1, 2)).mean():,.0f}"
-        )
+        cases_2024 = diagnosed[:, :, years.index(2024)].sum(axis=(1, 2)).mean()
+        parts.append(f"diagnosed 2024 {cases_2024:,.0f}")
         print(f"{label:5s} ({max(n, 1)} draws): " + "; ".join(parts))
         if by_segment and label == "point":
             for k, segment in enumerate(knowledge.labels("segment")):
