@@ -119,11 +119,26 @@ CASES = [
     ),
     Case(
         "proportion_above_one",
-        "warning",
+        "error",
         "parameters/diagnosis/workup_rate.yaml",
         "values[0].high",
         ("proportion must lie in [0, 1]", "1.05"),
-        "proportions",
+        "domain",
+    ),
+    Case(
+        "negative_months",
+        "error",
+        "parameters/market/months_of_therapy.yaml",
+        "values[1] (therapy=est_a).value",
+        ("-2 is outside the domain of 'months'", ">= 0"),
+        "domain",
+    ),
+    Case(
+        "nan_value",
+        "error",
+        "parameters/treatment/treated_share.yaml",
+        "values.0.value",
+        ("finite number",),
     ),
     Case(
         "low_above_value",

@@ -19,6 +19,8 @@ from rich.text import Text
 
 from leptomarket.engine.run import RunSettings
 from leptomarket.errors import InputError, user_error
+from leptomarket.knowledge.loader import load_indication
+from leptomarket.knowledge.model import Knowledge
 
 #: Piped output is as complete as terminal output: off a terminal, Rich would cut
 #: tables to 80 columns, so the width is unbounded (tables take their content's width).
@@ -110,7 +112,7 @@ def check_seed(seed: int) -> int:
     return seed
 
 
-def run_settings(draws: int, seed: int, method: str) -> RunSettings:
+def run_settings(draws: int, seed: int, method: str, allow_warnings: bool = False) -> RunSettings:
     """Sampling settings from CLI options (method, draw limit and seed range are checked)."""
     if method not in ("mc", "lhs", "sobol"):
         raise InputError(None, "--method", f"must be mc, lhs or sobol, got '{method}'")
@@ -123,7 +125,36 @@ def run_settings(draws: int, seed: int, method: str) -> RunSettings:
             f"(set {MAX_DRAWS_ENV_VAR} to allow more; memory grows with draws)",
         )
     check_seed(seed)
-    return RunSettings(n_draws=draws, seed=seed, method=method)
+    return RunSettings(n_draws=draws, seed=seed, method=method, allow_warnings=allow_warnings)
+
+
+AllowWarningsOption = Annotated[
+    bool,
+    typer.Option(
+        "--allow-warnings",
+        help="Run although validation warnings that change results remain (the run records it).",
+    ),
+]
+
+
+def load_for_run(indication: str, allow_warnings: bool) -> Knowledge:
+    """The indication's inputs for a run: warnings block it unless allowed.
+
+    Warnings (shares not summing to 1, unknown labels or sources) change
+    results, so a forecast refuses them unless ``--allow-warnings`` is given.
+    """
+    knowledge = load_indication(indication)
+    warnings = [issue for issue in knowledge.issues if issue.level == "warning"]
+    if warnings and not allow_warnings:
+        listed = "; ".join(str(issue) for issue in warnings[:5])
+        more = f" (and {len(warnings) - 5} more)" if len(warnings) > 5 else ""
+        raise InputError(
+            None,
+            "--allow-warnings",
+            f"{len(warnings)} validation warning(s) would change the results: {listed}{more}. "
+            "Fix them (leptomarket validate) or pass --allow-warnings to run anyway",
+        )
+    return knowledge
 
 
 def print_error(message: str, prefix: str = "error:") -> None:

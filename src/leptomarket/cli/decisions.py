@@ -19,6 +19,7 @@ from leptomarket.api import (
 )
 from leptomarket.cli.common import (
     DEFAULT_SEED,
+    AllowWarningsOption,
     DbOption,
     DrawsOption,
     FormatOption,
@@ -29,6 +30,7 @@ from leptomarket.cli.common import (
     SeedOption,
     console,
     handle_errors,
+    load_for_run,
     rich_table,
     run_settings,
     write_frame,
@@ -38,7 +40,6 @@ from leptomarket.cli.progress import draw_progress
 from leptomarket.engine.forecast import ForecastResult
 from leptomarket.engine.value import value_tornado
 from leptomarket.errors import InputError
-from leptomarket.knowledge.loader import load_indication
 
 ScenarioOption = Annotated[
     str | None,
@@ -105,12 +106,18 @@ def in_millions(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _forecast(
-    draws: int, seed: int, method: str, scenario: str | None, indication: str, db
+    draws: int,
+    seed: int,
+    method: str,
+    scenario: str | None,
+    indication: str,
+    db,
+    allow_warnings: bool = False,
 ) -> ForecastResult:
-    knowledge = load_indication(indication)
+    knowledge = load_for_run(indication, allow_warnings)
     with draw_progress(draws, "forecast") as progress:
         return decision_forecast(
-            run_settings(draws, seed, method),
+            run_settings(draws, seed, method, allow_warnings),
             scenario=scenario,
             knowledge=knowledge,
             db=db,
@@ -175,11 +182,12 @@ def value(
     out: OutOption = None,
     indication: IndicationOption = "lm",
     db: DbOption = None,
+    allow_warnings: AllowWarningsOption = False,
 ) -> None:
     """Investors: risk-adjusted NPV of each pipeline asset and company LM portfolio (USD)."""
     if discount_rate is not None and not 0.0 <= discount_rate < 1.0:
         raise InputError(None, "--discount-rate", f"{discount_rate}: a rate per year, e.g. 0.1")
-    result = _forecast(draws, seed, method, scenario, indication, db)
+    result = _forecast(draws, seed, method, scenario, indication, db, allow_warnings)
     tables = asset_value(
         result, region=region, discount_rate=discount_rate, asset=asset, company=company
     )
@@ -230,10 +238,11 @@ def budget_impact_command(
     out: OutOption = None,
     indication: IndicationOption = "lm",
     db: DbOption = None,
+    allow_warnings: AllowWarningsOption = False,
 ) -> None:
     """Payers: budget impact of a new therapy for a plan, per year and per member per month."""
     shares = _percentages(uptake)
-    result = _forecast(draws, seed, method, scenario, indication, db)
+    result = _forecast(draws, seed, method, scenario, indication, db, allow_warnings)
     tables = budget_impact(
         result,
         therapy,
@@ -282,11 +291,12 @@ def feasibility(
     out: OutOption = None,
     indication: IndicationOption = "lm",
     db: DbOption = None,
+    allow_warnings: AllowWarningsOption = False,
 ) -> None:
     """Pharma: eligible LM patients and the months a trial needs to enrol them."""
     if site_share is not None and not 0.0 < site_share <= 1.0:
         raise InputError(None, "--site-share", f"{site_share}: a proportion in (0, 1]")
-    result = _forecast(draws, seed, method, scenario, indication, db)
+    result = _forecast(draws, seed, method, scenario, indication, db, allow_warnings)
     table = trial_feasibility(
         result,
         n_patients=patients,
@@ -315,11 +325,12 @@ def opportunities(
     out: OutOption = None,
     indication: IndicationOption = "lm",
     db: DbOption = None,
+    allow_warnings: AllowWarningsOption = False,
 ) -> None:
     """Pharma: white space, segment x country ranked by patients without a targeted option."""
     if top < 0:
         raise InputError(None, "--top", f"{top}: 0 (all) or a positive number of rows")
-    result = _forecast(draws, seed, method, scenario, indication, db)
+    result = _forecast(draws, seed, method, scenario, indication, db, allow_warnings)
     table = white_space(result, year=year, region=region, top=top or None)
     _emit({f"White space, {region}": table}, fmt, out, "{:,.2f}")
 
@@ -344,11 +355,12 @@ def capacity(
     out: OutOption = None,
     indication: IndicationOption = "lm",
     db: DbOption = None,
+    allow_warnings: AllowWarningsOption = False,
 ) -> None:
     """Providers: LM work-ups, tests and intra-CSF procedures per catchment and year."""
     frames = {}
     for name in dict.fromkeys([scenario, compare] if compare else [scenario]):
-        result = _forecast(draws, seed, method, name, indication, db)
+        result = _forecast(draws, seed, method, name, indication, db, allow_warnings)
         table = provider_capacity(result, country=country, catchment=catchment, year=year)
         label = result.scenario.name
         frames[f"Capacity per {catchment:,.0f} people, scenario {label}"] = table.assign(
@@ -369,9 +381,10 @@ def diagnostics(
     out: OutOption = None,
     indication: IndicationOption = "lm",
     db: DbOption = None,
+    allow_warnings: AllowWarningsOption = False,
 ) -> None:
     """CSF liquid-biopsy and intra-CSF delivery markets (beside, never in, the drug market)."""
-    result = _forecast(draws, seed, method, scenario, indication, db)
+    result = _forecast(draws, seed, method, scenario, indication, db, allow_warnings)
     table = diagnostics_market(result)
     if fmt is not OutputFormat.table:
         write_frame(table, fmt, out)

@@ -10,6 +10,7 @@ import typer
 from leptomarket.api import run_epi
 from leptomarket.cli.common import (
     DEFAULT_SEED,
+    AllowWarningsOption,
     DbOption,
     DrawsOption,
     FormatOption,
@@ -23,6 +24,7 @@ from leptomarket.cli.common import (
     console,
     err_console,
     handle_errors,
+    load_for_run,
     rich_table,
     run_settings,
     write_frame,
@@ -31,7 +33,6 @@ from leptomarket.cli.main import app
 from leptomarket.cli.progress import draw_progress
 from leptomarket.engine.run import EPI_METRICS
 from leptomarket.errors import InputError
-from leptomarket.knowledge.loader import load_indication
 from leptomarket.knowledge.model import Knowledge
 
 
@@ -168,11 +169,12 @@ def epi(
     indication: IndicationOption = "lm",
     db: DbOption = None,
     store: StoreOption = True,
+    allow_warnings: AllowWarningsOption = False,
 ) -> None:
     """Epidemiology forecast: incident, diagnosed and treated LM cases."""
-    settings = run_settings(draws, seed, method)
+    settings = run_settings(draws, seed, method, allow_warnings)
     check_out_format(fmt, out)
-    knowledge = load_indication(indication)
+    knowledge = load_for_run(indication, allow_warnings)
     chosen = parse_countries(countries, knowledge)
     wanted_years = parse_years(years, knowledge) if years else [int(y) for y in knowledge.years]
     first, last = knowledge.indication.years

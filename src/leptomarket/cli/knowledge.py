@@ -13,6 +13,7 @@ from leptomarket.cli.main import app
 from leptomarket.errors import InputError
 from leptomarket.knowledge.loader import collect, indication_root
 from leptomarket.knowledge.model import Knowledge, Parameter
+from leptomarket.scenarios.scenario import scenario_issues
 
 IndicationArg = Annotated[
     str, typer.Option("--indication", help="Bundled indication name or path to a data package.")
@@ -25,8 +26,12 @@ def validate(
     strict: Annotated[bool, typer.Option("--strict", help="Treat warnings as errors.")] = False,
     indication: IndicationArg = "lm",
 ) -> None:
-    """Check the indication's data: schema, sources, ranges, distributions, share sums."""
+    """Check the indication's data: schema, sources, domains, distributions, share sums,
+    levers and bundled scenarios."""
     knowledge, issues = collect(indication_root(indication))
+    if knowledge is not None and not any(i.level == "error" for i in issues):
+        # Levers and bundled scenarios: anything a forecast would refuse.
+        issues = [*issues, *scenario_issues(knowledge)]
     errors = [i for i in issues if i.level == "error"]
     warnings = [i for i in issues if i.level == "warning"]
     for issue in issues:

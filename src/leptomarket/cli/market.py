@@ -10,6 +10,7 @@ import typer
 from leptomarket.api import run_market_forecast
 from leptomarket.cli.common import (
     DEFAULT_SEED,
+    AllowWarningsOption,
     DbOption,
     DrawsOption,
     FormatOption,
@@ -24,6 +25,7 @@ from leptomarket.cli.common import (
     console,
     err_console,
     handle_errors,
+    load_for_run,
     rich_table,
     run_settings,
     write_frame,
@@ -32,7 +34,6 @@ from leptomarket.cli.main import app
 from leptomarket.cli.progress import draw_progress
 from leptomarket.engine.sensitivity import Target, sobol_indices, tornado
 from leptomarket.errors import InputError
-from leptomarket.knowledge.loader import load_indication
 from leptomarket.knowledge.model import Knowledge
 from leptomarket.report.tables import (
     headline,
@@ -98,11 +99,12 @@ def forecast(
     indication: IndicationOption = "lm",
     db: DbOption = None,
     store: StoreOption = True,
+    allow_warnings: AllowWarningsOption = False,
 ) -> None:
     """Market forecast: patients and revenue by therapy, class, company, country and year."""
-    settings = run_settings(draws, seed, method)
+    settings = run_settings(draws, seed, method, allow_warnings)
     check_out_format(fmt, out)
-    knowledge = load_indication(indication)
+    knowledge = load_for_run(indication, allow_warnings)
     year = default_year(knowledge, year)
     region = default_region(knowledge, region)
     check_region_year(knowledge, region, year)
@@ -154,11 +156,12 @@ def compare(
     indication: IndicationOption = "lm",
     db: DbOption = None,
     store: StoreOption = True,
+    allow_warnings: AllowWarningsOption = False,
 ) -> None:
     """Compare scenarios side by side (same seed: differences come from the scenarios)."""
-    settings = run_settings(draws, seed, method)
+    settings = run_settings(draws, seed, method, allow_warnings)
     check_out_format(fmt, out)
-    knowledge = load_indication(indication)
+    knowledge = load_for_run(indication, allow_warnings)
     region = default_region(knowledge, region)
     check_region_year(knowledge, region)
     summaries: dict[str, pd.DataFrame] = {}
@@ -198,11 +201,12 @@ def sensitivity(
     fmt: FormatOption = OutputFormat.table,
     out: OutOption = None,
     indication: IndicationOption = "lm",
+    allow_warnings: AllowWarningsOption = False,
 ) -> None:
     """Which parameters drive the risk-adjusted drug market (tornado or Sobol' indices)."""
     check_seed(seed)
     check_out_format(fmt, out)
-    knowledge = load_indication(indication)
+    knowledge = load_for_run(indication, allow_warnings)
     year = default_year(knowledge, year)
     region = default_region(knowledge, region)
     check_region_year(knowledge, region, year)

@@ -10,6 +10,7 @@ import typer
 
 from leptomarket.cli.common import (
     DEFAULT_SEED,
+    AllowWarningsOption,
     DbOption,
     DrawsOption,
     IndicationOption,
@@ -18,12 +19,12 @@ from leptomarket.cli.common import (
     check_output_path,
     console,
     handle_errors,
+    load_for_run,
     run_settings,
 )
 from leptomarket.cli.main import app
 from leptomarket.cli.market import ScenarioOption
 from leptomarket.cli.progress import draw_progress
-from leptomarket.knowledge.loader import load_indication
 from leptomarket.report.build import run_report
 
 OutOption = Annotated[
@@ -41,12 +42,13 @@ def report(
     out: OutOption = Path("leptomarket-report"),
     indication: IndicationOption = "lm",
     db: DbOption = None,
+    allow_warnings: AllowWarningsOption = False,
 ) -> None:
     """Market report: run the scenario and every bundled one, write report.html and .xlsx."""
     started = time.perf_counter()
-    settings = run_settings(draws, seed, method)
+    settings = run_settings(draws, seed, method, allow_warnings)
     check_output_path(out, folder=True)
-    knowledge = load_indication(indication)
+    knowledge = load_for_run(indication, allow_warnings)
     outcome = run_report(
         out,
         settings,

@@ -10,6 +10,7 @@ import pandas as pd
 from leptomarket.core.epidemiology import epidemiology_funnel
 from leptomarket.core.market import market_models
 from leptomarket.engine.epi_inputs import EpiAssembler, epi_parameters
+from leptomarket.engine.invariants import check_block
 from leptomarket.engine.market_inputs import (
     MarketAssembler,
     market_parameters,
@@ -177,6 +178,7 @@ def run_forecast(
     chunks = sample_chunks(spec, n, settings.seed, settings.sampling_method, chunk)
     start = 0
     for outputs in map_in_order(run_chunk, chunks, settings.workers):
+        check_block(outputs, start)
         rows = len(next(iter(outputs.values())))
         for name, block in outputs.items():
             kept.add(name, block, start)

@@ -13,6 +13,7 @@ import pandas as pd
 from leptomarket import __version__
 from leptomarket.core.epidemiology import epidemiology_funnel
 from leptomarket.engine.epi_inputs import EpiAssembler, epi_parameters
+from leptomarket.engine.invariants import check_block
 from leptomarket.engine.parallel import map_in_order
 from leptomarket.engine.summary import KeptDraws, key_levels, summarise_cube
 from leptomarket.knowledge.model import Knowledge
@@ -44,6 +45,8 @@ class RunSettings:
     scenario: str = "base"
     keep_draws: int = 10000
     workers: int = 2
+    #: The run went ahead despite validation warnings (recorded with the run).
+    allow_warnings: bool = False
 
     def __post_init__(self) -> None:
         if self.n_draws < 0:
@@ -145,8 +148,10 @@ def run_epidemiology(
     for outputs in map_in_order(
         lambda values: epidemiology_funnel(assembler.inputs(values)), chunks, settings.workers
     ):
-        for name, attribute in EPI_METRICS.items():
-            kept.add(name, getattr(outputs, attribute), start)
+        blocks = {name: getattr(outputs, attribute) for name, attribute in EPI_METRICS.items()}
+        check_block({**blocks, "diagnosis_rate": outputs.diagnosis_rate}, start)
+        for name, block in blocks.items():
+            kept.add(name, block, start)
         kept.add("diagnosis_rate", outputs.diagnosis_rate, start)
         rows = len(outputs.treated_cases)
         start += rows

@@ -4,7 +4,9 @@
 check              what it asserts
 =================  ============================================================
 sources            every source key a row cites exists in ``sources.yaml``
-proportions        value, low and high of a ``proportion`` lie in [0, 1]
+domain             value, low and high lie in their unit's domain (a proportion
+                   in [0, 1]; counts, prices, months >= 0; a relative change
+                   above -1): an error, the number is impossible
 range              low <= value <= high (a row without low/high is fixed)
 distribution       the distribution can be fitted to value/low/high (support,
                    beta variance below mean*(1-mean), positive for gamma...)
@@ -32,6 +34,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 
+from leptomarket.knowledge.domains import outside_domain
 from leptomarket.knowledge.external import check_external_estimates
 from leptomarket.knowledge.model import Issue, Knowledge, Parameter
 from leptomarket.knowledge.schema import group_keys
@@ -67,19 +70,18 @@ def check_rows(parameter: Parameter) -> list[Issue]:
     spec = parameter.spec
     for i, row in enumerate(parameter.rows):
         key = _row_key(parameter, i)
-        if spec.unit == "proportion":
-            for name in ("value", "low", "high"):
-                number = getattr(row, name)
-                if number is not None and not 0.0 <= number <= 1.0:
-                    issues.append(
-                        Issue(
-                            "warning",
-                            str(parameter.file),
-                            f"{key}.{name}",
-                            f"a proportion must lie in [0, 1], got {number}",
-                            "proportions",
-                        )
-                    )
+        for name in ("value", "low", "high"):
+            number = getattr(row, name)
+            problem = None if number is None else outside_domain(spec.unit, number)
+            if problem is not None:
+                reason = (
+                    f"a proportion must lie in [0, 1], got {number}"
+                    if spec.unit == "proportion"
+                    else problem
+                )
+                issues.append(
+                    Issue("error", str(parameter.file), f"{key}.{name}", reason, "domain")
+                )
         if row.low is not None and row.high is not None and not row.low <= row.value <= row.high:
             issues.append(
                 Issue(

@@ -95,9 +95,9 @@ class Row(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    value: float
-    low: float | None = None
-    high: float | None = None
+    value: float = Field(allow_inf_nan=False)
+    low: float | None = Field(default=None, allow_inf_nan=False)
+    high: float | None = Field(default=None, allow_inf_nan=False)
     year: int | None = Field(default=None, description="Reference year of the value.")
     source: list[str] | None = None
     assumption: str | None = None

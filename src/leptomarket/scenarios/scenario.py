@@ -26,11 +26,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from leptomarket.errors import InputError
+from leptomarket.knowledge.domains import domain_text, first_outside, outside_domain
 from leptomarket.knowledge.loader import read_yaml
-from leptomarket.knowledge.model import Knowledge, Parameter
+from leptomarket.knowledge.model import Issue, Knowledge, Parameter
 from leptomarket.knowledge.schema import DistributionName, ParameterFile, Row
 
 LEVERS_FILE = "levers.yaml"
@@ -48,7 +49,7 @@ class Effect(BaseModel):
     parameter: str
     where: dict[str, Selector] = Field(default_factory=dict)
     operation: Literal["multiply", "add", "set"]
-    amount: float
+    amount: float = Field(allow_inf_nan=False)
     source: list[str] | None = None
     assumption: str | None = None
 
@@ -56,6 +57,16 @@ class Effect(BaseModel):
     @classmethod
     def _one_or_many(cls, value: Any) -> Any:
         return [value] if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _positive_factor(self) -> Effect:
+        if self.operation == "multiply" and self.amount <= 0:
+            raise ValueError(
+                f"a multiply effect needs a positive amount (got {self.amount}): scaling by "
+                "zero or a negative number gives impossible values, and intensities would "
+                "raise it to fractional powers"
+            )
+        return self
 
 
 class Lever(BaseModel):
@@ -77,9 +88,9 @@ class Override(BaseModel):
 
     parameter: str
     where: dict[str, str] = Field(default_factory=dict)
-    value: float
-    low: float | None = None
-    high: float | None = None
+    value: float = Field(allow_inf_nan=False)
+    low: float | None = Field(default=None, allow_inf_nan=False)
+    high: float | None = Field(default=None, allow_inf_nan=False)
     year: int | None = Field(
         default=None, description="Year the value refers to (prices: observation year)."
     )
@@ -113,9 +124,19 @@ class CellEdit:
     operation: str
     amount: float
     proportion: bool
+    unit: str = ""
+    file: str = ""
+    key: str = ""
 
     def apply(self, grid: np.ndarray) -> np.ndarray:
-        """Apply to sampled values ``[draw, *dims]``; proportions stay within [0, 1]."""
+        """Apply to sampled values ``[draw, *dims]``; proportions stay within [0, 1].
+
+        Raises
+        ------
+        InputError
+            If the edit takes a value outside its unit's domain (a negative
+            price, a change below -100%/yr), naming the lever or edit.
+        """
         if self.operation == "multiply":
             edited = grid * self.amount
         elif self.operation == "add":
@@ -124,7 +145,16 @@ class CellEdit:
             edited = np.full_like(grid, self.amount)
         if self.proportion:
             edited = np.clip(edited, 0.0, 1.0)
-        return np.where(self.mask, edited, grid)
+        result = np.where(self.mask, edited, grid)
+        bad = first_outside(self.unit, result[:, self.mask]) if self.unit else None
+        if bad is not None:
+            raise InputError(
+                self.file,
+                self.key,
+                f"{self.operation} {self.amount:g} on {self.parameter} gives {bad:g}, "
+                f"outside the domain of '{self.unit}' ({domain_text(self.unit)})",
+            )
+        return result
 
 
 @dataclass(frozen=True)
@@ -340,6 +370,11 @@ def apply_overrides(knowledge: Knowledge, scenario: Scenario) -> Knowledge:
             **override.where,
         }
         new_row = Row.model_validate(row_data)
+        for name in ("value", "low", "high"):
+            number = getattr(new_row, name)
+            problem = None if number is None else outside_domain(parameter.spec.unit, number)
+            if problem is not None:
+                raise InputError(path, f"overrides[{i}].{name}", f"{override.parameter}: {problem}")
         kept = [r for r in parameter.spec.values if r.labels() != new_row.labels()]
         spec_data = parameter.spec.model_dump()
         spec_data["values"] = [r.model_dump(exclude_none=True) for r in [*kept, new_row]]
@@ -408,6 +443,53 @@ def lever_edits(knowledge: Knowledge, scenario: Scenario) -> list[CellEdit]:
                 operation=effect.operation,
                 amount=amount,
                 proportion=knowledge.parameters[effect.parameter].spec.unit == "proportion",
+                unit=knowledge.parameters[effect.parameter].spec.unit,
+                file=str(path),
+                key=key,
             )
         )
     return edits
+
+
+def scenario_issues(knowledge: Knowledge) -> list[Issue]:
+    """Problems of ``levers.yaml`` and the bundled scenarios, as validation issues.
+
+    Each lever at full intensity and each bundled scenario is loaded and its
+    overrides and edits applied to the point values, so anything a forecast
+    would refuse (a broken lever, an edit that gives a negative price, an
+    override outside its unit's domain) is reported by ``validate``.
+    """
+    issues: list[Issue] = []
+
+    def report(exc: InputError, check: str) -> None:
+        issues.append(Issue("error", exc.file or "", exc.field or "(file)", exc.reason, check))
+
+    try:
+        levers = load_levers(knowledge)
+    except InputError as exc:
+        report(exc, "levers")
+        return issues
+    trials = [
+        (
+            f"lever {name}",
+            ScenarioFile(name=f"lever_{name}", description="check", levers={name: 1.0}),
+            knowledge.root / LEVERS_FILE,
+        )
+        for name in levers
+    ]
+    for name in scenario_names(knowledge):
+        try:
+            scenario = load_scenario(knowledge, name)
+        except InputError as exc:
+            report(exc, "scenarios")
+            continue
+        trials.append((f"scenario {name}", scenario.spec, scenario.path))
+    for _, spec, path in trials:
+        scenario = Scenario(spec.name, spec.description, spec, Path(path), "")
+        try:
+            edited = apply_overrides(knowledge, scenario)
+            for edit in lever_edits(edited, scenario):
+                edit.apply(edited.parameter(edit.parameter).point()[None, ...])
+        except InputError as exc:
+            report(exc, "scenarios")
+    return issues
