@@ -16,6 +16,7 @@ from leptomarket.cli.common import (
     console,
     err_console,
     handle_errors,
+    print_error,
     rich_table,
     write_frame,
 )
@@ -34,7 +35,12 @@ from leptomarket.trials.landscape import (
     landscape_tables,
     write_landscape_html,
 )
-from leptomarket.trials.refresh import ensure_snapshot, refresh_from_ctgov
+from leptomarket.trials.refresh import (
+    MIN_FRACTION,
+    ensure_snapshot,
+    fetch_ctgov_records,
+    write_ctgov_snapshot,
+)
 from leptomarket.trials.storage import (
     previous_snapshot_id,
     read_assets,
@@ -115,25 +121,55 @@ def refresh(
     min_interval: Annotated[
         float, typer.Option(min=0.0, help="Seconds between requests (≥1 is polite).")
     ] = 1.0,
+    accept_shrink: Annotated[
+        bool,
+        typer.Option(
+            "--accept-shrink",
+            help="Accept an answer much smaller than the current snapshot (the registry shrank).",
+        ),
+    ] = False,
+    min_fraction: Annotated[
+        float,
+        typer.Option(
+            "--min-fraction",
+            min=0.0,
+            max=1.0,
+            help="Refuse an answer below this share of the current snapshot's studies.",
+        ),
+    ] = MIN_FRACTION,
+    max_pages: Annotated[int, typer.Option(min=1, help="Most pages followed.")] = 200,
+    deadline: Annotated[
+        float, typer.Option(min=1.0, help="Seconds allowed for the whole fetch.")
+    ] = 1800.0,
     db: DbOption = None,
 ) -> None:
-    """Fetch all LM studies from ClinicalTrials.gov and make them the current snapshot."""
-    settings = ClientSettings(page_size=page_size, min_interval=min_interval)
-    con = connect(db)
+    """Fetch all LM studies from ClinicalTrials.gov and make them the current snapshot.
+
+    The whole answer is fetched and checked (every page, totalCount) before
+    the store is opened, so other commands can use the store meanwhile; an
+    answer far smaller than the current snapshot is refused.
+    """
+    settings = ClientSettings(
+        page_size=page_size,
+        min_interval=min_interval,
+        max_pages=max_pages,
+        refresh_deadline=deadline,
+    )
     try:
         with CtgovClient(base_url, settings) as client:
-            snapshot_id = refresh_from_ctgov(con, client)
+            records, url = fetch_ctgov_records(client)
+    except NetworkError as exc:
+        print_error(f"refresh failed, current snapshot kept: {exc}")
+        raise typer.Exit(code=2) from None
+    con = connect(db)
+    try:
+        snapshot_id = write_ctgov_snapshot(
+            con, records, url, min_fraction=min_fraction, accept_shrink=accept_shrink
+        )
         counts = con.execute(
             "SELECT n_studies, n_assets FROM trial_snapshots WHERE snapshot_id = ?",
             [snapshot_id],
         ).fetchone()
-    except NetworkError as exc:
-        err_console.print(
-            f"[bold red]error:[/bold red] refresh failed, current snapshot kept: {exc}",
-            soft_wrap=True,
-            highlight=False,
-        )
-        raise typer.Exit(code=2) from None
     finally:
         con.close()
     console.print(

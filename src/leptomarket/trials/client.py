@@ -95,7 +95,19 @@ class ClientSettings:
     max_backoff
         Cap on any single wait, including a server's ``Retry-After``, in seconds.
     connect_timeout, read_timeout
-        httpx timeouts in seconds.
+        httpx timeouts in seconds (per connect and per read).
+    request_deadline
+        Wall-clock limit on one request, body included, in seconds: a body
+        trickled byte by byte is cut, though every single read is quick.
+    refresh_deadline
+        Wall-clock limit on a whole fetch of every page, in seconds.
+    max_pages
+        Most pages followed (a server handing out new page tokens forever is
+        stopped).
+    max_page_bytes
+        Largest page body accepted, in bytes.
+    max_redirects
+        Most redirects followed per request.
     """
 
     page_size: int = 1000
@@ -106,6 +118,11 @@ class ClientSettings:
     max_backoff: float = 60.0
     connect_timeout: float = 3.0
     read_timeout: float = 60.0
+    request_deadline: float = 120.0
+    refresh_deadline: float = 1800.0
+    max_pages: int = 200
+    max_page_bytes: int = 64 * 1024 * 1024
+    max_redirects: int = 5
 
 
 class CtgovClient:
@@ -147,6 +164,7 @@ class CtgovClient:
                 "Accept": "application/json",
             },
             follow_redirects=True,
+            max_redirects=self.settings.max_redirects,
         )
 
     def close(self) -> None:
@@ -178,11 +196,24 @@ class CtgovClient:
         params.update(extra_params or {})
         token: str | None = None
         seen_tokens: set[str] = set()
+        started = self._clock()
+        pages = 0
         while True:
             page_params = dict(params)
             if token:
                 page_params["pageToken"] = token
+            if pages >= self.settings.max_pages:
+                raise NetworkError(
+                    f"{self.base_url}/studies: more than {self.settings.max_pages} pages; "
+                    "stopped (raise ClientSettings.max_pages if the registry really is larger)"
+                )
+            if self._clock() - started > self.settings.refresh_deadline:
+                raise NetworkError(
+                    f"{self.base_url}/studies: the fetch took longer than "
+                    f"{self.settings.refresh_deadline:g} s; stopped after {pages} page(s)"
+                )
             body = self._get_json("/studies", page_params)
+            pages += 1
             yield body
             token = body.get("nextPageToken")
             if not token:
@@ -194,10 +225,26 @@ class CtgovClient:
             seen_tokens.add(token)
 
     def fetch_studies(self, cond: str | None = None) -> list[dict[str, Any]]:
-        """All LM studies (every page), as the raw v2 study dicts."""
+        """All LM studies (every page), as the raw v2 study dicts.
+
+        Raises
+        ------
+        NetworkError
+            If the pages together hold fewer or more studies than the
+            ``totalCount`` the first page announced (an incomplete answer must
+            not pass for the registry).
+        """
         studies: list[dict[str, Any]] = []
-        for page in self.study_pages(cond=cond):
+        total: int | None = None
+        for number, page in enumerate(self.study_pages(cond=cond)):
+            if number == 0 and isinstance(page.get("totalCount"), int):
+                total = page["totalCount"]
             studies.extend(page["studies"])
+        if total is not None and len(studies) != total:
+            raise NetworkError(
+                f"{self.base_url}/studies: the pages hold {len(studies)} studies but the "
+                f"registry announced totalCount {total}; the answer is incomplete"
+            )
         return studies
 
     # -- internals ------------------------------------------------------------
@@ -232,7 +279,15 @@ class CtgovClient:
             self._pace()
             self.requests_made += 1
             try:
-                response = self._http.get(url, params=params)
+                response = self._bounded_get(url, params)
+            except httpx.DecodingError as exc:
+                raise NetworkError(
+                    f"{url}: the response body cannot be decoded ({_one_line(exc)})"
+                ) from None
+            except httpx.TooManyRedirects as exc:
+                raise NetworkError(
+                    f"{url}: more than {self.settings.max_redirects} redirects ({_one_line(exc)})"
+                ) from None
             except httpx.TimeoutException as exc:
                 problem = f"timed out ({type(exc).__name__})"
                 limit = self.settings.max_attempts
@@ -257,6 +312,38 @@ class CtgovClient:
             if attempt >= limit:
                 raise NetworkError(f"{url}: {problem}; gave up after {attempt} attempt(s)")
             self._sleep(delay)
+
+    def _bounded_get(self, url: str, params: dict[str, str]) -> httpx.Response:
+        """GET with a wall-clock deadline and a size cap on the body."""
+        deadline = self._clock() + self.settings.request_deadline
+        with self._http.stream("GET", url, params=params) as response:
+            chunks: list[bytes] = []
+            size = 0
+            for chunk in response.iter_bytes():
+                size += len(chunk)
+                if size > self.settings.max_page_bytes:
+                    raise NetworkError(
+                        f"{url}: response body larger than "
+                        f"{self.settings.max_page_bytes:,} bytes; refused"
+                    )
+                if self._clock() > deadline:
+                    raise NetworkError(
+                        f"{url}: response not complete after "
+                        f"{self.settings.request_deadline:g} s; cut"
+                    )
+                chunks.append(chunk)
+        # The chunks are already decoded: drop the encoding headers of the wire body.
+        headers = {
+            k: v
+            for k, v in response.headers.items()
+            if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")
+        }
+        return httpx.Response(
+            response.status_code,
+            headers=headers,
+            content=b"".join(chunks),
+            request=response.request,
+        )
 
     def _parse(self, url: str, response: httpx.Response) -> dict[str, Any]:
         if response.status_code >= 400:
