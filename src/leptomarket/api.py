@@ -19,20 +19,69 @@ from leptomarket.engine.forecast import ForecastResult, run_forecast
 from leptomarket.engine.opportunities import opportunity_table
 from leptomarket.engine.run import EpiResult, Progress, RunSettings, run_epidemiology, run_id
 from leptomarket.engine.value import value_tables
+from leptomarket.errors import RunSpooledError, StoreLockedError
 from leptomarket.knowledge.loader import load_indication
 from leptomarket.knowledge.model import Knowledge
 from leptomarket.scenarios.scenario import base_scenario, load_scenario
-from leptomarket.store.database import connect
+from leptomarket.store.database import check_writable, connect
+from leptomarket.store.integrity import quick_check
 from leptomarket.store.runs import RunRecord, write_run
+from leptomarket.store.spool import write_spool
 
 
 def store_run(
-    record: RunRecord, summary: pd.DataFrame, knowledge: Knowledge, db: str | Path | None
+    record: RunRecord,
+    summary: pd.DataFrame,
+    knowledge: Knowledge,
+    db: str | Path | None,
+    lock_wait: float | None = None,
 ) -> None:
-    """Write a run to the store in one transaction."""
-    con = connect(db)
+    """Write a run to the store in one transaction.
+
+    If another process keeps the store locked past the lock wait, the run is
+    written to a spool file instead, so no computed run is lost.
+
+    Raises
+    ------
+    RunSpooledError
+        Naming the spool file and the command that imports it.
+    """
+    try:
+        con = connect(db, lock_wait=lock_wait)
+    except StoreLockedError as exc:
+        spool = write_spool(record, summary, knowledge, db)
+        raise RunSpooledError(
+            f"{exc}. The computed run {record.run_id} was saved to {spool}; import it with: "
+            f"leptomarket runs import {spool}",
+            spool,
+        ) from exc
     try:
         write_run(con, record, summary, knowledge)
+    finally:
+        con.close()
+
+
+def check_store_before_run(db: str | Path | None) -> None:
+    """Before computing: the store can be written and is not damaged.
+
+    File permissions are checked, and an existing store is opened read-only
+    for a quick check of its tables. A store locked by another process is not
+    an error here: the run waits for it (or is spooled) when it is written.
+
+    Raises
+    ------
+    StoreError
+        If the store is read-only, cannot be created, or is damaged.
+    """
+    path = check_writable(db)
+    if not path.exists():
+        return
+    try:
+        con = connect(path, read_only=True, lock_wait=0)
+    except StoreLockedError:
+        return
+    try:
+        quick_check(con)
     finally:
         con.close()
 
@@ -68,6 +117,8 @@ def run_epi(
     Returns the run record, the kept draws and the summary table.
     """
     knowledge = knowledge or load_indication(indication)
+    if store:
+        check_store_before_run(db)
     result = run_epidemiology(knowledge, settings, progress=progress)
     summary = result.summary()
     record = run_record("epi", knowledge, settings)
@@ -93,6 +144,8 @@ def run_market_forecast(
     knowledge = knowledge or load_indication(indication)
     chosen = load_scenario(knowledge, scenario) if scenario is not None else base_scenario()
     settings = replace(settings, scenario=chosen.name)
+    if store:
+        check_store_before_run(db)
     result = run_forecast(knowledge, settings, scenario=chosen, progress=progress)
     summary = result.summary()
     record = run_record("forecast", knowledge, settings, chosen.content_hash)

@@ -50,6 +50,14 @@ class StoreLockedError(StoreError):
     """Another process holds the store's lock for longer than the wait allowed."""
 
 
+class RunSpooledError(StoreError):
+    """The store stayed locked: the computed run was written to a spool file instead."""
+
+    def __init__(self, message: str, spool: object) -> None:
+        super().__init__(message)
+        self.spool = spool
+
+
 class InvalidRunError(LeptomarketError):
     """A computed run breaks an invariant (NaN, out of domain, treated > diagnosed...);
     it is refused before it reaches the store."""

@@ -18,7 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from leptomarket.engine.run import RunSettings
-from leptomarket.errors import InputError, user_error
+from leptomarket.errors import InputError, RunSpooledError, user_error
 from leptomarket.knowledge.loader import load_indication
 from leptomarket.knowledge.model import Knowledge
 
@@ -164,6 +164,9 @@ def print_error(message: str, prefix: str = "error:") -> None:
     )
 
 
+SPOOLED_EXIT = 75
+
+
 def handle_errors(func: F) -> F:
     """The CLI's one error boundary: any exception becomes a one-paragraph message, exit 2.
 
@@ -184,7 +187,8 @@ def handle_errors(func: F) -> F:
             if debug_enabled():
                 traceback.print_exc(file=sys.stderr)
             print_error(str(user_error(exc)))
-            raise typer.Exit(code=2) from None
+            # 75 (EX_TEMPFAIL): computed and kept in a spool file; import it later.
+            raise typer.Exit(code=SPOOLED_EXIT if isinstance(exc, RunSpooledError) else 2) from None
 
     return wrapper  # type: ignore[return-value]
 

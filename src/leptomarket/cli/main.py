@@ -32,16 +32,36 @@ def root(
     debug: bool = typer.Option(
         False, "--debug", help="Show the traceback of an error (or set LEPTOMARKET_DEBUG=1)."
     ),
+    lock_wait: float = typer.Option(
+        None,
+        "--lock-wait",
+        min=0.0,
+        help="Seconds to wait for a store locked by another process (default 30, or "
+        "$LEPTOMARKET_LOCK_WAIT); then a computed run is spooled.",
+        show_default=False,
+    ),
 ) -> None:
     """leptomarket command-line interface."""
+    import os
+
     from leptomarket.cli.common import set_debug
 
     set_debug(debug)
+    if lock_wait is not None:
+        os.environ["LEPTOMARKET_LOCK_WAIT"] = str(lock_wait)
 
 
 def _register() -> None:
     # Imported here so each command module can import ``app`` without a cycle.
-    from leptomarket.cli import decisions, epi, knowledge, market, report, trials  # noqa: F401
+    from leptomarket.cli import (  # noqa: F401
+        decisions,
+        epi,
+        knowledge,
+        market,
+        report,
+        store,
+        trials,
+    )
 
 
 _register()

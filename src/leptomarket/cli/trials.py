@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Annotated
 
+import duckdb
 import typer
 
 from leptomarket.cli.common import (
@@ -22,7 +23,7 @@ from leptomarket.cli.common import (
 )
 from leptomarket.cli.main import app
 from leptomarket.errors import LeptomarketError, NetworkError
-from leptomarket.store.database import connect
+from leptomarket.store.database import connect, has_table, resolve_db_path
 from leptomarket.trials.client import (
     BASE_URL_ENV_VAR,
     DEFAULT_BASE_URL,
@@ -42,6 +43,7 @@ from leptomarket.trials.refresh import (
     write_ctgov_snapshot,
 )
 from leptomarket.trials.storage import (
+    current_snapshot_id,
     previous_snapshot_id,
     read_assets,
     read_studies,
@@ -91,9 +93,8 @@ def trials(
     """List the trials of the current snapshot (the bundled one on first use)."""
     if ctx.invoked_subcommand is not None:
         return
-    con = connect(db)
+    con = open_snapshot(db)
     try:
-        ensure_snapshot(con)
         studies = filter_studies(read_studies(con), status, phase, modality, sponsor)
     finally:
         con.close()
@@ -104,6 +105,27 @@ def trials(
         _emit(shown, fmt, out, f"LM trials ({len(shown)})")
     else:
         write_frame(studies, fmt, out)
+
+
+def open_snapshot(db) -> duckdb.DuckDBPyConnection:
+    """The store, read-only when it already holds a trial snapshot.
+
+    Only a store without one is opened for writing, to load the bundled
+    snapshot; reading commands then never take the write lock.
+    """
+    path = resolve_db_path(db)
+    if path.exists():
+        con = connect(path, read_only=True)
+        try:
+            if has_table(con, "trial_snapshots") and current_snapshot_id(con) is not None:
+                return con
+        except Exception:
+            con.close()
+            raise
+        con.close()
+    con = connect(path)
+    ensure_snapshot(con)
+    return con
 
 
 @trials_app.command("refresh")
@@ -187,9 +209,9 @@ def changes(
     db: DbOption = None,
 ) -> None:
     """What is new in the current snapshot compared with the previous one."""
-    con = connect(db)
+    con = open_snapshot(db)
     try:
-        current = ensure_snapshot(con)
+        current = current_snapshot_id(con)
         frame = snapshot_changes(con)
         previous = previous_snapshot_id(con, current)
     finally:
@@ -220,9 +242,8 @@ def landscape(
     db: DbOption = None,
 ) -> None:
     """LM pipeline landscape: phase × modality, companies, starts timeline, assets."""
-    con = connect(db)
+    con = open_snapshot(db)
     try:
-        ensure_snapshot(con)
         tables = landscape_tables(read_studies(con), read_assets(con))
     finally:
         con.close()

@@ -16,8 +16,10 @@ from datetime import UTC, datetime
 import duckdb
 import pandas as pd
 
+from leptomarket.errors import StoreError
 from leptomarket.knowledge.model import Knowledge
-from leptomarket.store.database import transaction
+from leptomarket.store.database import has_table, is_read_only, transaction
+from leptomarket.store.integrity import quick_check
 
 SCHEMA = [
     """CREATE TABLE IF NOT EXISTS sources (
@@ -64,6 +66,11 @@ class RunRecord:
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the run tables if they do not exist (a read-only store is left as it is)."""
+    if is_read_only(con):
+        if not has_table(con, "runs"):
+            raise StoreError("the store holds no runs yet")
+        return
     for statement in SCHEMA:
         con.execute(statement)
 
@@ -130,9 +137,11 @@ def write_run(
     """Store a run atomically, replacing any earlier run with the same id.
 
     ``before_commit`` is called inside the transaction just before COMMIT
-    (tests use it to kill the process mid-write).
+    (tests use it to kill the process mid-write). A store whose ``runs`` table
+    cannot be read is refused before anything is written.
     """
     ensure_schema(con)
+    quick_check(con)
     parameters, sources = knowledge_frames(knowledge)
     run_row = pd.DataFrame(
         [

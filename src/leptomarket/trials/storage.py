@@ -26,7 +26,7 @@ import duckdb
 import pandas as pd
 
 from leptomarket.errors import StoreError
-from leptomarket.store.database import transaction
+from leptomarket.store.database import has_table, is_read_only, transaction
 from leptomarket.trials.record import STUDY_COLUMNS, TrialRecord
 
 SCHEMA = """
@@ -88,7 +88,11 @@ ProgressCallback = Callable[[int], None]
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the ``trial_*`` tables if they do not exist."""
+    """Create the ``trial_*`` tables if they do not exist (not on a read-only store)."""
+    if is_read_only(con):
+        if not has_table(con, "trial_snapshots"):
+            raise StoreError("the store holds no trial snapshot yet: run `leptomarket trials`")
+        return
     try:
         con.execute(SCHEMA)
     except duckdb.Error as exc:
