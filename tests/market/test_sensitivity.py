@@ -84,3 +84,14 @@ def test_sensitivity_command(tmp_path):
         ],
     )
     assert bad.exit_code != 0 and "tornado or sobol" in bad.output
+
+
+def test_sobol_refuses_a_base_sample_too_small_to_estimate(template):
+    with pytest.raises(ValueError, match="power of 2 >= 64"):
+        sobol_indices(template, TARGET, n_base=2, seed=3)
+
+
+def test_sobol_indices_are_shares_of_variance(template):
+    table = sobol_indices(template, TARGET, n_base=64, seed=3)
+    assert ((table["S1"] >= 0) & (table["S1"] <= 1)).all()
+    assert ((table["ST"] >= 0) & (table["ST"] <= 1)).all()

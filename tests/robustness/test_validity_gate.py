@@ -118,3 +118,18 @@ def test_invariants_refuse_nan_negative_and_unconserved_blocks():
         check_block({**good, "revenue": np.array([[1.0], [-2.0]])}, 0)
     with pytest.raises(InvalidRunError, match="treated_cases exceed diagnosed_cases in draw 1"):
         check_block({**good, "treated_cases": np.array([[6.0] * 3, [9.0] * 3])}, 0)
+
+
+def test_sobol_with_a_tiny_base_sample_is_refused(refused, cli):
+    result = cli(
+        "sensitivity",
+        "--indication",
+        "template",
+        "--method",
+        "sobol",
+        "--n-base",
+        "2",
+        "--year",
+        "2022",
+    )
+    refused(result, "--n-base", "at least 64", "negative")

@@ -32,7 +32,7 @@ from leptomarket.cli.common import (
 )
 from leptomarket.cli.main import app
 from leptomarket.cli.progress import draw_progress
-from leptomarket.engine.sensitivity import Target, sobol_indices, tornado
+from leptomarket.engine.sensitivity import MIN_SOBOL_BASE, Target, sobol_indices, tornado
 from leptomarket.errors import InputError
 from leptomarket.knowledge.model import Knowledge
 from leptomarket.report.tables import (
@@ -217,8 +217,13 @@ def sensitivity(
         title = f"Tornado: {region} risk-adjusted drug market {year} (USD million)"
         number_format = "{:,.1f}"
     elif method == "sobol":
-        if n_base < 2 or n_base & (n_base - 1):
-            raise InputError(None, "--n-base", f"must be a power of 2, got {n_base}")
+        if n_base < MIN_SOBOL_BASE or n_base & (n_base - 1):
+            raise InputError(
+                None,
+                "--n-base",
+                f"must be a power of 2 of at least {MIN_SOBOL_BASE}, got {n_base} (smaller "
+                "samples give indices dominated by noise, even negative ones)",
+            )
         table = sobol_indices(knowledge, target, n_base=n_base, seed=seed)
         title = f"Sobol' indices: {region} risk-adjusted drug market {year}"
         number_format = "{:.3f}"

@@ -113,15 +113,25 @@ def tornado(knowledge: Knowledge, target: Target) -> pd.DataFrame:
     return table.sort_values("swing", ascending=False).reset_index(drop=True)
 
 
+#: Smallest Sobol' base sample accepted: below it the estimators' noise swamps the
+#: indices (negative first-order indices appear with a base of 2).
+MIN_SOBOL_BASE = 64
+
+
 def sobol_indices(
     knowledge: Knowledge, target: Target, n_base: int = 256, seed: int = 20260101
 ) -> pd.DataFrame:
     """First-order and total Sobol' indices per parameter (SALib, grouped).
 
     Costs ``n_base * (n_parameters + 2)`` model evaluations; ``n_base`` must
-    be a power of 2. Returns one row per parameter (largest total index first)
-    with S1, ST and their 95% bootstrap half-widths.
+    be a power of 2 of at least :data:`MIN_SOBOL_BASE`. Returns one row per
+    parameter (largest total index first) with S1, ST and their 95% bootstrap
+    half-widths. Indices are shares of variance, so estimates are clipped to
+    [0, 1]; an estimate below 0 is sampling noise around 0 (its half-width says
+    how much).
     """
+    if n_base < MIN_SOBOL_BASE or n_base & (n_base - 1):
+        raise ValueError(f"n_base must be a power of 2 >= {MIN_SOBOL_BASE}, got {n_base}")
     evaluator = _Evaluator(knowledge, target)
     spec = evaluator.spec
     # One SALib variable per uniform column, grouped by the parameter it feeds.
@@ -146,9 +156,9 @@ def sobol_indices(
     table = pd.DataFrame(
         {
             "parameter": names,
-            "S1": result["S1"],
+            "S1": np.clip(result["S1"], 0.0, 1.0),
             "S1_conf": result["S1_conf"],
-            "ST": result["ST"],
+            "ST": np.clip(result["ST"], 0.0, 1.0),
             "ST_conf": result["ST_conf"],
         }
     )
