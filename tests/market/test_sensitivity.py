@@ -91,7 +91,7 @@ def test_sobol_refuses_a_base_sample_too_small_to_estimate(template):
         sobol_indices(template, TARGET, n_base=2, seed=3)
 
 
-def test_sobol_indices_are_shares_of_variance(template):
+def test_sobol_indices_are_clipped_to_shares_with_a_small_base(template):
     table = sobol_indices(template, TARGET, n_base=64, seed=3)
     assert ((table["S1"] >= 0) & (table["S1"] <= 1)).all()
     assert ((table["ST"] >= 0) & (table["ST"] <= 1)).all()

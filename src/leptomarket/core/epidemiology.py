@@ -45,6 +45,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.special import expit
 
 
 def primary_incidence(
@@ -189,8 +190,9 @@ def logistic_adoption(
     -------
     array [draw, k, year]
     """
-    exponent = -steepness[:, None, None] * (years[None, None, :] - midpoint_year[:, :, None])
-    return peak_share[:, :, None] / (1.0 + np.exp(exponent))
+    # expit(x) = 1 / (1 + exp(-x)) without overflow for steep curves far from the midpoint.
+    exponent = steepness[:, None, None] * (years[None, None, :] - midpoint_year[:, :, None])
+    return peak_share[:, :, None] * expit(exponent)
 
 
 def lm_risk_multiplier(

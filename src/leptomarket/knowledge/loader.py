@@ -127,7 +127,12 @@ def resolve_cells(
     ambiguous = (clash_specificity >= 0) & (clash_specificity == cell_specificity)
 
     for cell in np.argwhere(np.atleast_1d(ambiguous))[:1]:
-        where = ", ".join(f"{d}={labels[d][k]}" for d, k in zip(dims, cell, strict=True))
+        # A parameter without dimensions has one cell (atleast_1d gives it an index).
+        where = (
+            ", ".join(f"{d}={labels[d][k]}" for d, k in zip(dims, cell, strict=True))
+            if dims
+            else "the parameter's one value"
+        )
         issues.append(
             Issue("error", str(path), "values", f"two rows of equal specificity cover ({where})")
         )

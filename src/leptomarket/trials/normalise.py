@@ -41,7 +41,7 @@ def _int_or_none(value: Any, source: str, field: str) -> int | None:
         return None
     try:
         return int(float(value))
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, OverflowError) as exc:
         raise InputError(source, field, f"expected a whole number, got {value!r}") from exc
 
 
@@ -54,13 +54,54 @@ def _unique(values: Iterable[str]) -> tuple[str, ...]:
     return tuple(seen)
 
 
-def _intervention_label(item: Mapping[str, Any]) -> str:
-    name = _text(item.get("name"))
-    other = [_text(o) for o in item.get("otherNames") or [] if _text(o)]
+def _intervention_label(read: _Reader, item: Mapping[str, Any], at: str) -> str:
+    path = f"{at}.armsInterventionsModule.interventions[]"
+    name = read.text(item.get("name"), f"{path}.name")
+    other = [o for o in read.texts(item.get("otherNames"), f"{path}.otherNames") if o]
     if other:
         name = f"{name} ({', '.join(other)})"
-    kind = _text(item.get("type"))
+    kind = read.text(item.get("type"), f"{path}.type")
     return f"{kind}: {name}" if kind else name
+
+
+class _Reader:
+    """Typed access to one raw study: a value of the wrong JSON type names its path."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def object(self, value: Any, path: str) -> Mapping[str, Any]:
+        if value is None:
+            return {}
+        if not isinstance(value, Mapping):
+            raise InputError(self.source, path, f"expected an object, got {_kind(value)}")
+        return value
+
+    def list(self, value: Any, path: str) -> list[Any]:
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            raise InputError(self.source, path, f"expected a list, got {_kind(value)}")
+        return value
+
+    def objects(self, value: Any, path: str) -> list[Mapping[str, Any]]:
+        return [self.object(item, f"{path}[{i}]") for i, item in enumerate(self.list(value, path))]
+
+    def text(self, value: Any, path: str) -> str:
+        if isinstance(value, (Mapping, list)):
+            raise InputError(self.source, path, f"expected text, got {_kind(value)}")
+        return _text(value)
+
+    def texts(self, value: Any, path: str) -> list[str]:
+        return [self.text(item, f"{path}[{i}]") for i, item in enumerate(self.list(value, path))]
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, Mapping):
+        return "an object"
+    if isinstance(value, list):
+        return "a list"
+    return f"{type(value).__name__} {value!r}"[:80]
 
 
 def record_from_study(study: Mapping[str, Any], source: str = "ctgov") -> TrialRecord:
@@ -77,51 +118,94 @@ def record_from_study(study: Mapping[str, Any], source: str = "ctgov") -> TrialR
     Raises
     ------
     InputError
-        If ``protocolSection.identificationModule.nctId`` is missing or malformed.
+        If ``protocolSection.identificationModule.nctId`` is missing or
+        malformed, or a field has the wrong JSON type (naming its path).
     """
-    protocol = _get(study, "protocolSection") or {}
-    ident = protocol.get("identificationModule") or {}
-    nct_id = _text(ident.get("nctId"))
+    read = _Reader(source)
+    protocol = read.object(
+        read.object(study, "studies[]").get("protocolSection"), "protocolSection"
+    )
+    ident = read.object(
+        protocol.get("identificationModule"), "protocolSection.identificationModule"
+    )
+    nct_id = read.text(ident.get("nctId"), "protocolSection.identificationModule.nctId")
     if not NCT_PATTERN.match(nct_id):
         raise InputError(
             source,
             "protocolSection.identificationModule.nctId",
             f"expected NCT followed by 8 digits, got {nct_id!r}",
         )
-    status = protocol.get("statusModule") or {}
-    sponsors = protocol.get("sponsorCollaboratorsModule") or {}
-    conditions = protocol.get("conditionsModule") or {}
-    design = protocol.get("designModule") or {}
-    arms = protocol.get("armsInterventionsModule") or {}
-    locations = _get(protocol, "contactsLocationsModule", "locations") or []
-    interventions = arms.get("interventions") or []
-    start_date = _text(_get(status, "startDateStruct", "date"))
-    field_prefix = f"studies[{nct_id}]"
+    at = f"studies[{nct_id}].protocolSection"
+    status = read.object(protocol.get("statusModule"), f"{at}.statusModule")
+    sponsors = read.object(
+        protocol.get("sponsorCollaboratorsModule"), f"{at}.sponsorCollaboratorsModule"
+    )
+    conditions = read.object(protocol.get("conditionsModule"), f"{at}.conditionsModule")
+    design = read.object(protocol.get("designModule"), f"{at}.designModule")
+    arms = read.object(protocol.get("armsInterventionsModule"), f"{at}.armsInterventionsModule")
+    contacts = read.object(protocol.get("contactsLocationsModule"), f"{at}.contactsLocationsModule")
+    locations = read.objects(contacts.get("locations"), f"{at}.contactsLocationsModule.locations")
+    interventions = read.objects(
+        arms.get("interventions"), f"{at}.armsInterventionsModule.interventions"
+    )
+    arm_groups = read.objects(arms.get("armGroups"), f"{at}.armsInterventionsModule.armGroups")
+    lead = read.object(sponsors.get("leadSponsor"), f"{at}.sponsorCollaboratorsModule.leadSponsor")
+    collaborators = read.objects(
+        sponsors.get("collaborators"), f"{at}.sponsorCollaboratorsModule.collaborators"
+    )
+    enrollment = read.object(design.get("enrollmentInfo"), f"{at}.designModule.enrollmentInfo")
+
+    def date(key: str) -> str:
+        struct = read.object(status.get(key), f"{at}.statusModule.{key}")
+        return read.text(struct.get("date"), f"{at}.statusModule.{key}.date")
+
+    start_date = date("startDateStruct")
     return TrialRecord(
         nct_id=nct_id,
-        title=_text(ident.get("briefTitle")),
-        official_title=_text(ident.get("officialTitle")),
-        phase="|".join(_text(p) for p in design.get("phases") or []),
-        status=_text(status.get("overallStatus")),
+        title=read.text(ident.get("briefTitle"), f"{at}.identificationModule.briefTitle"),
+        official_title=read.text(
+            ident.get("officialTitle"), f"{at}.identificationModule.officialTitle"
+        ),
+        phase="|".join(read.texts(design.get("phases"), f"{at}.designModule.phases")),
+        status=read.text(status.get("overallStatus"), f"{at}.statusModule.overallStatus"),
         start_date=start_date,
         start_year=_year(start_date),
-        completion_date=_text(_get(status, "completionDateStruct", "date")),
+        completion_date=date("completionDateStruct"),
         enrollment=_int_or_none(
-            _get(design, "enrollmentInfo", "count"), source, f"{field_prefix}.enrollmentInfo.count"
+            enrollment.get("count"), source, f"{at}.designModule.enrollmentInfo.count"
         ),
-        sponsor=_text(_get(sponsors, "leadSponsor", "name")),
-        sponsor_class=_text(_get(sponsors, "leadSponsor", "class")),
-        collaborators=_unique(_text(c.get("name")) for c in sponsors.get("collaborators") or []),
-        conditions=_unique(_text(c) for c in conditions.get("conditions") or []),
-        keywords=_unique(_text(k) for k in conditions.get("keywords") or []),
-        interventions=_unique(_intervention_label(i) for i in interventions),
+        sponsor=read.text(lead.get("name"), f"{at}.sponsorCollaboratorsModule.leadSponsor.name"),
+        sponsor_class=read.text(
+            lead.get("class"), f"{at}.sponsorCollaboratorsModule.leadSponsor.class"
+        ),
+        collaborators=_unique(
+            read.text(c.get("name"), f"{at}.sponsorCollaboratorsModule.collaborators[].name")
+            for c in collaborators
+        ),
+        conditions=_unique(
+            read.texts(conditions.get("conditions"), f"{at}.conditionsModule.conditions")
+        ),
+        keywords=_unique(read.texts(conditions.get("keywords"), f"{at}.conditionsModule.keywords")),
+        interventions=_unique(_intervention_label(read, i, at) for i in interventions),
         descriptions=_unique(
-            [_text(i.get("description")) for i in interventions]
-            + [_text(a.get("description")) for a in arms.get("armGroups") or []]
+            [
+                read.text(i.get("description"), f"{at}.interventions[].description")
+                for i in interventions
+            ]
+            + [read.text(a.get("description"), f"{at}.armGroups[].description") for a in arm_groups]
         ),
-        countries=tuple(sorted(set(_unique(_text(loc.get("country")) for loc in locations)))),
-        last_update=_text(_get(status, "lastUpdatePostDateStruct", "date")),
-        study_type=_text(design.get("studyType")),
+        countries=tuple(
+            sorted(
+                set(
+                    _unique(
+                        read.text(loc.get("country"), f"{at}.locations[].country")
+                        for loc in locations
+                    )
+                )
+            )
+        ),
+        last_update=date("lastUpdatePostDateStruct"),
+        study_type=read.text(design.get("studyType"), f"{at}.designModule.studyType"),
         source=source,
         source_url=f"https://clinicaltrials.gov/study/{nct_id}",
     )
