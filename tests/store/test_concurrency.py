@@ -165,3 +165,32 @@ def test_a_read_only_store_is_read_and_refused_for_writing_before_computing(tmp_
         assert refused.returncode == 2 and "read-only" in refused.stderr
     finally:
         db.chmod(0o644)
+
+
+READ_HOLD = """
+import sys, time, duckdb
+con = duckdb.connect(sys.argv[1], read_only=True)
+print("locked", flush=True)
+time.sleep(float(sys.argv[2]))
+con.close()
+"""
+
+
+def test_reading_commands_share_the_store_with_another_reader(tmp_path):
+    db = tmp_path / "store.duckdb"
+    assert cli(db, *FORECAST).returncode == 0
+    assert cli(db, "trials", "--format", "csv").returncode == 0  # loads the bundled snapshot
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READ_HOLD, str(db), "15"], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert reader.stdout is not None and reader.stdout.readline().strip() == "locked"
+        # No wait allowed: a read-write open would fail at once; read-only opens share.
+        listed = cli(db, "runs", "--format", "csv", lock_wait=0)
+        shown = cli(db, "trials", "--format", "csv", lock_wait=0)
+    finally:
+        reader.kill()
+        reader.wait()
+    assert listed.returncode == 0, listed.stderr
+    assert "forecast" in listed.stdout
+    assert shown.returncode == 0, shown.stderr

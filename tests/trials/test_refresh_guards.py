@@ -154,3 +154,16 @@ def test_a_trickled_body_is_cut_at_the_request_deadline():
         mock.get("/studies").mock(return_value=httpx.Response(200, stream=Trickle(now)))
         with c, pytest.raises(NetworkError, match="not complete after 30 s"):
             c.fetch_studies()
+
+
+def test_a_corrupt_gzip_body_is_reported_not_raised():
+    with respx.mock(base_url=BASE_URL) as mock:
+        mock.get("/studies").mock(
+            return_value=httpx.Response(
+                200,
+                stream=httpx.ByteStream(b"\x1f\x8b\x08garbage"),
+                headers={"Content-Encoding": "gzip"},
+            )
+        )
+        with client() as c, pytest.raises(NetworkError, match="cannot be decoded"):
+            c.fetch_studies()
