@@ -11,9 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from leptomarket.errors import InputError
+from leptomarket.knowledge.evidence_file import load_evidence_file
 from leptomarket.knowledge.model import Issue, Knowledge
 
 EXTERNAL_FILE = Path("evidence") / "external_estimates.yaml"
@@ -60,17 +61,8 @@ class ExternalFile(BaseModel):
 
 def load_external_estimates(root: Path) -> list[ExternalEstimate]:
     """The package's external estimates ([] when it has none)."""
-    from leptomarket.knowledge.loader import read_yaml
-
-    path = root / EXTERNAL_FILE
-    if not path.exists():
-        return []
-    try:
-        return ExternalFile.model_validate(read_yaml(path)).estimates
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(part) for part in first["loc"]) or "(file)"
-        raise InputError(path, field, first["msg"]) from exc
+    spec = load_evidence_file(root / EXTERNAL_FILE, ExternalFile)
+    return [] if spec is None else spec.estimates
 
 
 def check_external_estimates(knowledge: Knowledge) -> list[Issue]:

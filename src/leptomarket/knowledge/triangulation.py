@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from leptomarket.errors import InputError
+from leptomarket.knowledge.evidence_file import load_evidence_file
 from leptomarket.knowledge.model import Issue, Knowledge
 
 TRIANGULATION_FILE = Path("evidence") / "lm_risk_triangulation.yaml"
@@ -75,17 +76,7 @@ class TriangulationRow:
 
 def load_triangulation_file(root: Path) -> TriangulationFile | None:
     """The package's triangulation file, or ``None`` when it has none."""
-    from leptomarket.knowledge.loader import read_yaml
-
-    path = root / TRIANGULATION_FILE
-    if not path.exists():
-        return None
-    try:
-        return TriangulationFile.model_validate(read_yaml(path))
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(part) for part in first["loc"]) or "(file)"
-        raise InputError(path, field, first["msg"]) from exc
+    return load_evidence_file(root / TRIANGULATION_FILE, TriangulationFile)
 
 
 def _model_risk(knowledge: Knowledge) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
