@@ -59,6 +59,7 @@ def _register() -> None:
         knowledge,
         market,
         report,
+        serve,
         store,
         trials,
     )
