@@ -31,3 +31,12 @@ def test_fuzz_target_never_crashes_or_wrongly_accepts(name):
         assert target(case) in ("accepted", "refused")
 
     run()
+
+
+def test_a_package_whose_groups_all_have_zero_share_runs_with_no_revenue():
+    """Found by the deep profile: no active (segment, therapy) pair crashed the market core."""
+    from .fuzz_targets import parameter_target
+
+    assert parameter_target(("market.group_share", [{"low": 0.0, "value": 0.0, "high": 0.0}])) == (
+        "accepted"
+    )

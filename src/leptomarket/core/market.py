@@ -251,7 +251,7 @@ def market_models(inputs: MarketInputs, successes: list[np.ndarray]) -> list[Mar
     for success in successes[1:]:
         varies |= np.any(success != successes[0], axis=0)
     variable_blocks = set(pairs.block[pairs.launching & varies[pairs.therapy]].tolist())
-    shared = np.array([b not in variable_blocks for b in pairs.block.tolist()])
+    shared = np.array([b not in variable_blocks for b in pairs.block.tolist()], dtype=bool)
 
     split = inputs.segment_split
     if split is not None:
