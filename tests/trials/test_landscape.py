@@ -98,3 +98,11 @@ def test_figures_and_html(data, tmp_path):
     assert sum(sum(bar.y) for bar in stacked.data) == 52
     path = write_landscape_html(tmp_path / "l.html", tables)
     assert "Large companies with LM trials or assets" in path.read_text()
+
+
+@pytest.mark.parametrize("typed", ["3", "phase 3", "Phase III", "III", "PHASE3", "phase-3"])
+def test_a_phase_filter_accepts_the_ways_readers_write_it(typed):
+    from leptomarket.trials.landscape import phase_code
+
+    assert phase_code(typed) == "PHASE3"
+    assert phase_code("early 1") == "EARLY_PHASE1"

@@ -47,6 +47,21 @@ def _split(value: object) -> list[str]:
     return [part.strip() for part in value.split(";") if part.strip()]
 
 
+ROMAN = {"I": "1", "II": "2", "III": "3", "IV": "4"}
+
+
+def phase_code(text: str) -> str:
+    """A phase as typed by a reader (``3``, ``phase 3``, ``III``, ``Phase III``, ``early 1``)
+    in the registry's code (``PHASE3``, ``EARLY_PHASE1``); other text is kept as given."""
+    wanted = text.strip().upper().replace(" ", "").replace("-", "").replace("_", "")
+    early = wanted.startswith("EARLY")
+    core = wanted.removeprefix("EARLY").removeprefix("PHASE")
+    core = ROMAN.get(core, core)
+    if core in ("1", "2", "3", "4"):
+        return f"EARLY_PHASE{core}" if early else f"PHASE{core}"
+    return text.upper().replace(" ", "")
+
+
 def filter_studies(
     studies: pd.DataFrame,
     status: str | None = None,
@@ -66,7 +81,7 @@ def filter_studies(
     if modality:
         mask &= studies["modality"].fillna("").str.lower() == modality.lower()
     if phase:
-        wanted = phase.upper().replace(" ", "")
+        wanted = phase_code(phase)
         codes = studies["phase"].fillna("")
         labels = codes.map(phase_label).str.upper().str.replace(" ", "")
         mask &= codes.str.split("|").map(lambda parts: wanted in parts) | (labels == wanted)
