@@ -133,3 +133,15 @@ def test_sobol_with_a_tiny_base_sample_is_refused(refused, cli):
         "2022",
     )
     refused(result, "--n-base", "at least 64", "negative")
+
+
+def test_a_bundled_scenario_name_wins_over_a_same_named_folder(cli, tmp_path, monkeypatch):
+    from leptomarket.knowledge.loader import load_indication
+    from leptomarket.scenarios.scenario import load_scenario, scenario_names
+
+    template = load_indication("template")
+    name = scenario_names(template)[0]
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / name).mkdir()
+    assert load_scenario(template, name).path.parent.name == "scenarios"
+    assert cli("validate", "--indication", "template", "--strict").exit_code == 0

@@ -229,7 +229,11 @@ def load_scenario(knowledge: Knowledge, name_or_path: str | Path) -> Scenario:
     if not str(name_or_path).strip():
         raise InputError(None, "--scenario", "is empty; give a bundled scenario name or a path")
     candidate = Path(name_or_path)
-    if candidate.suffix in (".yaml", ".yml") or candidate.exists():
+    bundled = knowledge.root / SCENARIOS_DIR / f"{name_or_path}.yaml"
+    if candidate.suffix not in (".yaml", ".yml") and len(candidate.parts) == 1 and bundled.exists():
+        # A bundled name wins over a same-named file or folder in the working directory.
+        path = bundled
+    elif candidate.suffix in (".yaml", ".yml") or candidate.exists():
         path = candidate
     else:
         path = knowledge.root / SCENARIOS_DIR / f"{name_or_path}.yaml"
