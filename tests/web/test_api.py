@@ -133,3 +133,13 @@ def test_trace_factors_multiply_to_the_cell(client):
         params={"metric": "revenue", "country": "AA", "year": 2021, "segment": "t1_x"},
     )
     assert bad.status_code == 422 and "metric" in bad.text
+
+
+def test_the_dashboard_is_served_offline(client):
+    page = client.get("/")
+    assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+    assert '<script src="/static/plotly.min.js">' in page.text
+    assert "https://" not in page.text and "http://" not in page.text  # no CDN
+    script = client.get("/static/plotly.min.js")
+    assert script.status_code == 200 and len(script.content) > 1_000_000
+    assert "ALL" in client.get("/api/regions").json()

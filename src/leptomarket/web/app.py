@@ -17,11 +17,13 @@ import json
 import os
 from collections import OrderedDict
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import plotly
 from fastapi import FastAPI, Header, HTTPException, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from leptomarket import __version__
@@ -46,6 +48,8 @@ from leptomarket.store.database import connect
 from leptomarket.store.runs import list_runs, read_results
 
 TOKEN_ENV_VAR = "LEPTOMARKET_API_TOKEN"
+STATIC = Path(__file__).with_name("static")
+PLOTLY_JS = Path(plotly.__file__).with_name("package_data") / "plotly.min.js"
 MAX_API_DRAWS = 20_000
 CACHE_SIZE = 32
 
@@ -93,9 +97,28 @@ def create_app(indication: str = "lm", db: str | None = None) -> FastAPI:
         errors = [{"loc": [str(p) for p in e["loc"]], "msg": e["msg"]} for e in exc.errors()]
         return JSONResponse(status_code=422, content={"detail": errors})
 
+    @app.get("/", include_in_schema=False)
+    def dashboard() -> HTMLResponse:
+        return HTMLResponse((STATIC / "dashboard.html").read_text(encoding="utf-8"))
+
+    @app.get("/static/plotly.min.js", include_in_schema=False)
+    def plotly_js() -> FileResponse:
+        # Served from the installed plotly package: the dashboard works offline.
+        return FileResponse(PLOTLY_JS, media_type="application/javascript")
+
+    @app.get("/api/regions")
+    def regions() -> list[str]:
+        return [*knowledge.indication.regions, *knowledge.labels("country")]
+
     @app.get("/api/health")
-    def health() -> dict[str, str]:
-        return {"status": "ok", "version": __version__, "indication": knowledge.name}
+    def health() -> dict[str, Any]:
+        report_years = knowledge.indication.report_years or [int(knowledge.years[-1])]
+        return {
+            "status": "ok",
+            "version": __version__,
+            "indication": knowledge.name,
+            "report_year": report_years[-1],
+        }
 
     @app.get("/api/parameters")
     def parameters() -> list[dict[str, Any]]:
