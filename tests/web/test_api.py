@@ -143,3 +143,23 @@ def test_the_dashboard_is_served_offline(client):
     script = client.get("/static/plotly.min.js")
     assert script.status_code == 200 and len(script.content) > 1_000_000
     assert "ALL" in client.get("/api/regions").json()
+
+
+def test_the_app_refuses_an_indication_with_warnings_unless_allowed(tmp_path):
+    import shutil
+
+    from leptomarket.errors import InputError
+    from leptomarket.knowledge.loader import indication_root
+
+    root = tmp_path / "template"
+    shutil.copytree(indication_root("template"), root)
+    shares = root / "parameters" / "market" / "within_group_share.yaml"
+    shares.write_text(
+        shares.read_text(encoding="utf-8").replace(
+            "  - {segment: t1_x, therapy: other_g1, value: 0.2}\n", ""
+        ),
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError, match="--allow-warnings"):
+        create_app(str(root))
+    assert create_app(str(root), allow_warnings=True) is not None

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from leptomarket.cli.common import DbOption, err_console, handle_errors
+from leptomarket.cli.common import AllowWarningsOption, DbOption, err_console, handle_errors
 from leptomarket.cli.main import app
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -21,6 +21,7 @@ def serve(
     port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
     indication: Annotated[str, typer.Option(help="Indication package.")] = "lm",
     db: DbOption = None,
+    allow_warnings: AllowWarningsOption = False,
 ) -> None:
     """Serve the JSON API (OpenAPI at /openapi.json, docs at /docs; see docs/api.md).
 
@@ -37,4 +38,5 @@ def serve(
             highlight=False,
             markup=False,
         )
-    uvicorn.run(create_app(indication, str(db) if db else None), host=host, port=port)
+    app_ = create_app(indication, str(db) if db else None, allow_warnings)
+    uvicorn.run(app_, host=host, port=port)

@@ -31,7 +31,7 @@ from leptomarket.api import run_record, store_run
 from leptomarket.engine.forecast import run_forecast
 from leptomarket.engine.run import RunSettings
 from leptomarket.engine.trace import FUNNEL_METRICS, trace_funnel_cell
-from leptomarket.errors import LeptomarketError, RunSpooledError
+from leptomarket.errors import InputError, LeptomarketError, RunSpooledError
 from leptomarket.knowledge.loader import load_indication
 from leptomarket.scenarios.scenario import (
     Effect,
@@ -75,9 +75,23 @@ def _frame_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return json.loads(frame.to_json(orient="records", date_format="iso"))
 
 
-def create_app(indication: str = "lm", db: str | None = None) -> FastAPI:
-    """The API app for one indication and store."""
+def create_app(
+    indication: str = "lm", db: str | None = None, allow_warnings: bool = False
+) -> FastAPI:
+    """The API app for one indication and store.
+
+    Like the CLI's computing commands, the app refuses an indication with
+    validation warnings unless ``allow_warnings``.
+    """
     knowledge = load_indication(indication)
+    warnings = [issue for issue in knowledge.issues if issue.level == "warning"]
+    if warnings and not allow_warnings:
+        raise InputError(
+            None,
+            "--allow-warnings",
+            f"{len(warnings)} validation warning(s) would change the results (first: "
+            f"{warnings[0]}); fix them or serve with --allow-warnings",
+        )
     app = FastAPI(
         title="leptomarket API",
         version=__version__,
