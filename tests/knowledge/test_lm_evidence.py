@@ -169,16 +169,11 @@ def test_no_treated_patient_on_a_drug_carries_a_zero_price(lm):
     assert result.market["revenue"][0, us, y2020, i] > 0
 
 
-def test_an_unpriced_remainder_is_flagged_with_file_and_block(tmp_path):
-    import shutil
+def test_an_unpriced_remainder_is_flagged_with_file_and_block(template_with_a_warning):
+    from leptomarket.knowledge.loader import collect
 
-    from leptomarket.knowledge.loader import collect, indication_root
-
-    root = tmp_path / "template"
-    shutil.copytree(indication_root("template"), root)
+    root = template_with_a_warning
     shares = root / "parameters" / "market" / "within_group_share.yaml"
-    text = shares.read_text(encoding="utf-8")
-    shares.write_text(text.replace("  - {segment: t1_x, therapy: other_g1, value: 0.2}\n", ""))
     _, issues = collect(root)
     priced = [i for i in issues if i.check == "priced"]
     assert len(priced) == 2  # countries AA and BB

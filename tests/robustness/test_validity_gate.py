@@ -81,16 +81,10 @@ def test_validate_reads_levers_and_refuses_a_zero_factor(cli, tmp_path):
     assert "levers.yaml" in result.output and "positive amount" in result.output
 
 
-def test_warnings_block_a_forecast_unless_allowed_and_the_run_records_it(cli, tmp_path):
-    root = tmp_path / "template"
-    shutil.copytree(indication_root("template"), root)
-    shares = root / "parameters" / "market" / "within_group_share.yaml"
-    shares.write_text(
-        shares.read_text(encoding="utf-8").replace(
-            "  - {segment: t1_x, therapy: other_g1, value: 0.2}\n", ""
-        ),
-        encoding="utf-8",
-    )
+def test_warnings_block_a_forecast_unless_allowed_and_the_run_records_it(
+    cli, template_with_a_warning
+):
+    root = template_with_a_warning
     blocked = cli("forecast", "--indication", str(root), "--draws", "0")
     assert blocked.exit_code == 2
     assert "--allow-warnings" in blocked.output and "carry no price" in blocked.output

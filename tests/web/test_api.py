@@ -145,21 +145,10 @@ def test_the_dashboard_is_served_offline(client):
     assert "ALL" in client.get("/api/regions").json()
 
 
-def test_the_app_refuses_an_indication_with_warnings_unless_allowed(tmp_path):
-    import shutil
-
+def test_the_app_refuses_an_indication_with_warnings_unless_allowed(template_with_a_warning):
     from leptomarket.errors import InputError
-    from leptomarket.knowledge.loader import indication_root
 
-    root = tmp_path / "template"
-    shutil.copytree(indication_root("template"), root)
-    shares = root / "parameters" / "market" / "within_group_share.yaml"
-    shares.write_text(
-        shares.read_text(encoding="utf-8").replace(
-            "  - {segment: t1_x, therapy: other_g1, value: 0.2}\n", ""
-        ),
-        encoding="utf-8",
-    )
+    root = template_with_a_warning
     with pytest.raises(InputError, match="--allow-warnings"):
         create_app(str(root))
     assert create_app(str(root), allow_warnings=True) is not None
