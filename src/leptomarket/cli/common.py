@@ -19,8 +19,6 @@ from rich.text import Text
 
 from leptomarket.engine.run import RunSettings
 from leptomarket.errors import InputError, RunSpooledError, user_error
-from leptomarket.knowledge.loader import load_indication
-from leptomarket.knowledge.model import Knowledge
 
 #: Piped output is as complete as terminal output: off a terminal, Rich would cut
 #: tables to 80 columns, so the width is unbounded (tables take their content's width).
@@ -135,26 +133,6 @@ AllowWarningsOption = Annotated[
         help="Run although validation warnings that change results remain (the run records it).",
     ),
 ]
-
-
-def load_for_run(indication: str, allow_warnings: bool) -> Knowledge:
-    """The indication's inputs for a run: warnings block it unless allowed.
-
-    Warnings (shares not summing to 1, unknown labels or sources) change
-    results, so a forecast refuses them unless ``--allow-warnings`` is given.
-    """
-    knowledge = load_indication(indication)
-    warnings = [issue for issue in knowledge.issues if issue.level == "warning"]
-    if warnings and not allow_warnings:
-        listed = "; ".join(str(issue) for issue in warnings[:5])
-        more = f" (and {len(warnings) - 5} more)" if len(warnings) > 5 else ""
-        raise InputError(
-            None,
-            "--allow-warnings",
-            f"{len(warnings)} validation warning(s) would change the results: {listed}{more}. "
-            "Fix them (leptomarket validate) or pass --allow-warnings to run anyway",
-        )
-    return knowledge
 
 
 def print_error(message: str, prefix: str = "error:") -> None:

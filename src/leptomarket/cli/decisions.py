@@ -30,7 +30,6 @@ from leptomarket.cli.common import (
     SeedOption,
     console,
     handle_errors,
-    load_for_run,
     rich_table,
     run_settings,
     write_frame,
@@ -40,6 +39,7 @@ from leptomarket.cli.progress import draw_progress
 from leptomarket.engine.forecast import ForecastResult
 from leptomarket.engine.value import value_tornado
 from leptomarket.errors import InputError
+from leptomarket.knowledge.loader import load_for_run
 
 ScenarioOption = Annotated[
     str | None,

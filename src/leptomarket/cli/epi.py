@@ -24,7 +24,6 @@ from leptomarket.cli.common import (
     console,
     err_console,
     handle_errors,
-    load_for_run,
     rich_table,
     run_settings,
     write_frame,
@@ -33,6 +32,7 @@ from leptomarket.cli.main import app
 from leptomarket.cli.progress import draw_progress
 from leptomarket.engine.run import EPI_METRICS
 from leptomarket.errors import InputError
+from leptomarket.knowledge.loader import load_for_run
 from leptomarket.knowledge.model import Knowledge
 
 

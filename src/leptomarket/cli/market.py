@@ -25,7 +25,6 @@ from leptomarket.cli.common import (
     console,
     err_console,
     handle_errors,
-    load_for_run,
     rich_table,
     run_settings,
     write_frame,
@@ -34,6 +33,7 @@ from leptomarket.cli.main import app
 from leptomarket.cli.progress import draw_progress
 from leptomarket.engine.sensitivity import MIN_SOBOL_BASE, Target, sobol_indices, tornado
 from leptomarket.errors import InputError
+from leptomarket.knowledge.loader import load_for_run
 from leptomarket.knowledge.model import Knowledge
 from leptomarket.report.tables import (
     headline,

@@ -19,12 +19,12 @@ from leptomarket.cli.common import (
     check_output_path,
     console,
     handle_errors,
-    load_for_run,
     run_settings,
 )
 from leptomarket.cli.main import app
 from leptomarket.cli.market import ScenarioOption
 from leptomarket.cli.progress import draw_progress
+from leptomarket.knowledge.loader import load_for_run
 from leptomarket.report.build import run_report
 
 OutOption = Annotated[

@@ -311,3 +311,29 @@ def load_indication(name_or_path: str | Path = "lm", *, strict: bool = False) ->
         content_hash=knowledge.content_hash,
         issues=tuple(issues),
     )
+
+
+def load_for_run(name_or_path: str | Path, allow_warnings: bool = False) -> Knowledge:
+    """Load an indication for a run: validation warnings block it unless allowed.
+
+    Warnings (shares not summing to 1, unknown labels or sources, unpriced
+    patients) change results, so every face that computes (CLI commands, the
+    API) refuses them unless ``allow_warnings`` (``--allow-warnings``).
+
+    Raises
+    ------
+    InputError
+        Listing the first warnings and the option that allows them.
+    """
+    knowledge = load_indication(name_or_path)
+    warnings = [issue for issue in knowledge.issues if issue.level == "warning"]
+    if warnings and not allow_warnings:
+        listed = "; ".join(str(issue) for issue in warnings[:5])
+        more = f" (and {len(warnings) - 5} more)" if len(warnings) > 5 else ""
+        raise InputError(
+            None,
+            "--allow-warnings",
+            f"{len(warnings)} validation warning(s) would change the results: {listed}{more}. "
+            "Fix them (leptomarket validate) or pass --allow-warnings to run anyway",
+        )
+    return knowledge

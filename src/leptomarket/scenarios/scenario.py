@@ -248,9 +248,20 @@ def load_scenario(knowledge: Knowledge, name_or_path: str | Path) -> Scenario:
         spec = ScenarioFile.model_validate(raw)
     except ValidationError as exc:
         raise _fail(path, exc) from exc
+    return scenario_from_spec(knowledge, spec, path)
+
+
+def scenario_from_spec(knowledge: Knowledge, spec: ScenarioFile, path: Path | str) -> Scenario:
+    """A checked scenario from a parsed spec (a file's, or an API request body's).
+
+    ``path`` names where the spec came from in messages; the content hash
+    (part of the run id) is of the spec itself.
+    """
     check_scenario(knowledge, spec, path)
     digest = hashlib.sha256(json.dumps(spec.model_dump(), sort_keys=True).encode()).hexdigest()
-    return Scenario(spec.name, spec.description, spec, path, digest)
+    return Scenario(
+        spec.name, spec.description, spec, path if isinstance(path, Path) else None, digest
+    )
 
 
 def base_scenario() -> Scenario:

@@ -11,12 +11,10 @@ request is a 422 naming the field.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 import os
 from collections import OrderedDict
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -31,17 +29,17 @@ from leptomarket.api import run_record, store_run
 from leptomarket.engine.forecast import run_forecast
 from leptomarket.engine.run import RunSettings
 from leptomarket.engine.trace import FUNNEL_METRICS, trace_funnel_cell
-from leptomarket.errors import InputError, LeptomarketError, RunSpooledError
-from leptomarket.knowledge.loader import load_indication
+from leptomarket.errors import LeptomarketError, RunSpooledError
+from leptomarket.knowledge.loader import load_for_run
 from leptomarket.scenarios.scenario import (
     Effect,
     Override,
     Scenario,
     ScenarioFile,
     base_scenario,
-    check_scenario,
     load_levers,
     load_scenario,
+    scenario_from_spec,
     scenario_names,
 )
 from leptomarket.store.database import connect
@@ -83,15 +81,7 @@ def create_app(
     Like the CLI's computing commands, the app refuses an indication with
     validation warnings unless ``allow_warnings``.
     """
-    knowledge = load_indication(indication)
-    warnings = [issue for issue in knowledge.issues if issue.level == "warning"]
-    if warnings and not allow_warnings:
-        raise InputError(
-            None,
-            "--allow-warnings",
-            f"{len(warnings)} validation warning(s) would change the results (first: "
-            f"{warnings[0]}); fix them or serve with --allow-warnings",
-        )
+    knowledge = load_for_run(indication, allow_warnings)
     app = FastAPI(
         title="leptomarket API",
         version=__version__,
@@ -219,9 +209,7 @@ def create_app(
             )
         else:
             return base_scenario()
-        check_scenario(knowledge, spec, "request body")
-        digest = hashlib.sha256(json.dumps(spec.model_dump(), sort_keys=True).encode()).hexdigest()
-        return Scenario(spec.name, spec.description, spec, None, digest)
+        return scenario_from_spec(knowledge, spec, "request body")
 
     def _authorised(authorization: str | None) -> None:
         token = os.environ.get(TOKEN_ENV_VAR)
@@ -253,7 +241,7 @@ def create_app(
         if cached:
             summary = cache.pop(record.run_id)
         else:
-            result = run_forecast(knowledge, replace(settings), scenario=chosen)
+            result = run_forecast(knowledge, settings, scenario=chosen)
             summary = result.summary()
         cache[record.run_id] = summary
         while len(cache) > CACHE_SIZE:
