@@ -33,7 +33,7 @@ from leptomarket.knowledge.model import Knowledge
 from leptomarket.knowledge.triangulation import triangulation_table
 from leptomarket.report import figures
 from leptomarket.report.decisions import decision_findings, finding_lines
-from leptomarket.report.reconciliation import reconciliation_table, scope_table
+from leptomarket.report.reconciliation import ALL_LM, reconciliation_table, scope_table
 from leptomarket.report.tables import (
     FUNNEL_METRICS,
     MILLION,
@@ -310,7 +310,7 @@ def _scope_paragraph(data: ReportData, region: str, year: int) -> list[str]:
     scopes = scope_table(data.summary, data.knowledge, region, [year])
     if scopes.empty:
         return []
-    totals = scopes[scopes["segment"].str.startswith("All ") & (scopes["scope"] != "all")]
+    totals = scopes[scopes["segment"].str.startswith("All ") & (scopes["scope"] != ALL_LM)]
     split = "; ".join(
         f"{row.scope} {_money(row.drug_market / MILLION)} ({row.diagnosed:,.0f} diagnosed)"
         for row in totals.itertuples()

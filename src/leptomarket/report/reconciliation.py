@@ -10,7 +10,7 @@ import pandas as pd
 
 from leptomarket.knowledge.external import load_external_estimates
 from leptomarket.knowledge.model import Knowledge
-from leptomarket.report.tables import pick
+from leptomarket.report.tables import citation, pick
 
 
 def _model_value(
@@ -64,10 +64,19 @@ def reconciliation_table(summary: pd.DataFrame, knowledge: Knowledge) -> pd.Data
                 "per_patient_ratio": per_patient_ratio,
                 "lm_share": lm_share,
                 "scope": estimate.scope,
-                "source": estimate.source,
+                "source": citation(knowledge, estimate.source),
             }
         )
     return pd.DataFrame(rows)
+
+
+#: Readers' names of the segments' ``scope`` attribute.
+SCOPE_NAMES = {"solid": "Solid-tumour LM", "haematological": "Haematological CNS disease"}
+ALL_LM = "All LM"
+
+
+def scope_name(scope: object) -> str:
+    return SCOPE_NAMES.get(str(scope), str(scope)) if scope else ""
 
 
 def scope_table(
@@ -87,11 +96,14 @@ def scope_table(
     )
     lines = []
     keys = [
-        ("segment", s, scopes[s] or "", knowledge.display_name("segment", s))
+        ("segment", s, scope_name(scopes[s]), knowledge.display_name("segment", s))
         for s in knowledge.labels("segment")
     ]
-    keys += [("scope", s, s, f"All {s}") for s in dict.fromkeys(v for v in scopes.values() if v)]
-    keys.append(("total", "all", "all", "All LM"))
+    keys += [
+        ("scope", s, scope_name(s), f"All {s}")
+        for s in dict.fromkeys(v for v in scopes.values() if v)
+    ]
+    keys.append(("total", "all", ALL_LM, "All LM"))
     for level, key, scope, name in keys:
         diagnosed = pick(summary, "diagnosed_cases", region, level, key)
         market = pick(summary, "drug_revenue_by_segment", region, level, key)

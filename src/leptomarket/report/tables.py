@@ -571,6 +571,15 @@ def source_table(knowledge: Knowledge, extra: dict[str, set[str]] | None = None)
     return frame.sort_values(["authors", "year", "key"]).reset_index(drop=True)
 
 
+def citation(knowledge: Knowledge, key: str) -> str:
+    """A source as readers cite it: first author (or body) and year; the key if unknown."""
+    source = knowledge.sources.get(key)
+    if source is None:
+        return key
+    first = source.authors.split(",")[0].split(";")[0].strip()
+    return f"{first} {source.year}"
+
+
 def triangulation_frame(knowledge: Knowledge) -> pd.DataFrame:
     """LM risk per 1,000 incident cases by segment and method, the model's first.
 
@@ -584,7 +593,7 @@ def triangulation_frame(knowledge: Knowledge) -> pd.DataFrame:
             "low_per_1000": np.nan if row.low is None else row.low * 1000,
             "high_per_1000": np.nan if row.high is None else row.high * 1000,
             "chosen": row.chosen,
-            "sources": ", ".join(row.sources),
+            "sources": "; ".join(citation(knowledge, key) for key in row.sources),
             "note": row.note,
         }
         for row in triangulation_table(knowledge)
