@@ -45,3 +45,25 @@ def test_cli_runs_as_a_module():
         check=True,
     )
     assert "budget-impact" in done.stdout and "forecast" in done.stdout
+
+
+def test_the_forecast_tables_name_therapies_and_countries(tmp_path):
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            RUN,
+            "forecast",
+            "--indication",
+            "template",
+            "--draws",
+            "0",
+            "--no-store",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"LEPTOMARKET_DB": str(tmp_path / "s")},
+    )
+    assert "Established A" in done.stdout and "Country A" in done.stdout
+    assert "est_a" not in done.stdout

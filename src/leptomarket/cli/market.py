@@ -124,10 +124,17 @@ def forecast(
     )
     for level, title in (("therapy", "therapy"), ("class", "class"), ("company", "company")):
         table = market_table(summary, region, year, level)
+        if level == "therapy":
+            # Readers see the therapies' names, not their keys.
+            table["therapy"] = [knowledge.display_name("therapy", t) for t in table["therapy"]]
         console.print(
             rich_table(table, f"Revenue by {title}, {region}, {year} (USD million)", "{:,.1f}")
         )
     by_country = market_table(summary, None, year, "market", key="drug")
+    places = set(knowledge.labels("country"))
+    by_country["country"] = [
+        knowledge.display_name("country", c) if c in places else c for c in by_country["country"]
+    ]
     console.print(
         rich_table(by_country, f"Drug market by country, {year} (USD million)", "{:,.1f}")
     )
